@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from openaims.accounts.forms import LoginForm, PasswordChangeForm
+from openaims.accounts.services import login_attempt_record, login_is_throttled, password_change
+from openaims.lib.errors import ServiceError
+from openaims.lib.forms import add_service_error
+from openaims.tenancy.services import user_for_login
+from openaims.web.middleware import client_ip
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def login_view(request):
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        identifier, ip = form.cleaned_data["username"], client_ip(request)
+        if login_is_throttled(username=identifier, ip_address=ip):
+            minutes = max(1, settings.AIMS_LOGIN_WINDOW_SECONDS // 60)
+            form.add_error(None, f"Too many failed attempts. Try again in {minutes} minutes.")
+            status = 429
+        else:
+            candidate = user_for_login(identifier)
+            user = authenticate(request, username=candidate.username, password=form.cleaned_data["password"]) \
+                if candidate else None
+            login_attempt_record(username=identifier, ip_address=ip, user=user or candidate, succeeded=user is not None)
+            if user is not None:
+                login(request, user)
+                return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+            form.add_error(None, "Wrong username or password.")
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status)
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    messages.info(request, "You are logged out.")
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
+@login_required
+def password_view(request):
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            password_change(user=request.user, old_password=form.cleaned_data["old_password"],
+                            new_password=form.cleaned_data["new_password"])
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "Your password was changed.")
+            return redirect("accounts:password")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/password.html", {"form": form}, status=status)

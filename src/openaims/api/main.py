@@ -1,0 +1,102 @@
+"""The JSON API under /api/v1: token auth, one error shape for every 4xx, routers from each app."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from ninja import NinjaAPI, Swagger
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from openaims import __version__
+from openaims.api.auth import TokenAuth
+from openaims.lib.errors import ServiceError
+
+api = NinjaAPI(
+    title="OpenAIMS API",
+    version=__version__,
+    description="Manage an ISO/IEC 42001 AI management system. Authenticate with a personal API token: "
+    "`Authorization: Bearer aims_...`. Every 4xx answer has the shape `{\"error\": {code, message, details}}`.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs=Swagger(settings={"persistAuthorization": True}),
+)
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "details": details or []}}, status=status)
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request, exc: ServiceError):
+    details = [{"field": exc.field, "message": exc.message}] if exc.field else []
+    return error_response(exc.status, exc.code, exc.message, details)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    details = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", []) if part not in ("body", "payload", "query", "path")]
+        details.append({"field": ".".join(loc) or None, "message": err.get("msg", "invalid")})
+    summary = "; ".join(f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details)
+    return error_response(422, "validation_error", summary or "the request is not valid", details)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return error_response(401, "unauthorized", "a valid API token is required (Authorization: Bearer aims_...)")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error_response(404, "not_found", str(exc) or "not found")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return error_response(403, "forbidden", str(exc) or "your role does not allow this")
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error_response(413, "too_large", "the request body is larger than this server accepts")
+
+
+@api.exception_handler(SuspiciousOperation)
+def _suspicious(request, exc):
+    return error_response(400, "bad_request", "the request could not be accepted")
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request, exc: DjangoValidationError):
+    return error_response(400, "invalid", " ".join(exc.messages))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    code = {400: "bad_request", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
+    message = str(exc)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        code, message = "malformed_json", "the request body is not valid JSON"
+    return error_response(exc.status_code, code, message)
+
+
+def _register_routers() -> None:
+    from openaims.audittrail.api import router as audit_router
+    from openaims.comments.api import router as comments_router
+    from openaims.tenancy.api import router as tenancy_router
+
+    api.add_router("/", tenancy_router)
+    api.add_router("/", audit_router)
+    api.add_router("/", comments_router)
+
+
+_register_routers()
+
+
+@csrf_exempt
+def not_found_view(request, rest: str = ""):
+    """Unknown paths under /api/v1 answer in the API's error shape, not with an HTML page."""
+    return error_response(404, "not_found", f"no API endpoint at /api/v1/{rest}")

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from ninja import Schema
+
+T = TypeVar("T")
+
+
+class ErrorDetail(Schema):
+    field: str | None = None
+    message: str
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class Error(Schema):
+    """The one shape of every 4xx answer."""
+
+    error: ErrorBody
+
+
+class Page(Schema, Generic[T]):
+    items: list[T]
+    count: int
+    page: int
+    pages: int
+    page_size: int
+
+
+def paginate_queryset(queryset, page: int, page_size: int, convert) -> dict:
+    from django.core.paginator import Paginator
+
+    page_size = max(1, min(page_size, 500))
+    paginator = Paginator(queryset, page_size)
+    number = min(max(page, 1), paginator.num_pages)
+    current = paginator.page(number)
+    return {
+        "items": [convert(obj) for obj in current.object_list],
+        "count": paginator.count,
+        "page": number,
+        "pages": paginator.num_pages,
+        "page_size": page_size,
+    }

@@ -1,0 +1,160 @@
+"""Recording audit events. Every service that writes calls `record_event` inside its transaction."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+
+from openaims.audittrail.chain import chain_key, event_hash
+from openaims.audittrail.context import current as current_context
+from openaims.audittrail.models import AuditChainHead, AuditEvent
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Action:
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
+def _clean(text: str, limit: int) -> str:
+    return _CONTROL.sub(" ", str(text))[:limit]
+
+
+def object_type_of(obj: models.Model) -> str:
+    return obj._meta.label_lower
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The audited fields of an object, foreign keys as their ids, ready for `diff`."""
+    values = {}
+    for name in fields:
+        model_field = obj._meta.get_field(name)
+        values[name] = getattr(obj, model_field.attname)
+    return values
+
+
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:
+    """{field: [before, after]} for the fields whose value differs."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)}
+
+
+@dataclass
+class EventSpec:
+    object_type: str
+    object_id: str
+    object_repr: str
+    action: str
+    changes: dict = field(default_factory=dict)
+    actor: Any = None
+
+
+def _locked_head(organization_id: int | None) -> AuditChainHead:
+    key = chain_key(organization_id)
+    head = AuditChainHead.objects.select_for_update().filter(chain=key).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                AuditChainHead.objects.create(chain=key)
+        except IntegrityError:
+            pass  # another writer created it first; the locked read below waits for it
+        head = AuditChainHead.objects.select_for_update().get(chain=key)
+    return head
+
+
+def _build(head: AuditChainHead, organization_id, spec: EventSpec, context: str, now_us: int) -> AuditEvent:
+    actor = spec.actor if spec.actor is not None and getattr(spec.actor, "pk", None) else None
+    actor_id = actor.pk if actor else None
+    actor_label = _clean(actor.get_username(), 150) if actor else ""
+    object_type = _clean(spec.object_type, 100)
+    object_id = _clean(spec.object_id, 64)
+    object_repr = _clean(spec.object_repr, 200)
+    action = _clean(spec.action, 40)
+    changes = canonical_json(spec.changes)
+    digest = event_hash(
+        organization_id, now_us, actor_id, actor_label, object_type, object_id, object_repr, action,
+        changes, context, head.last_hash,
+    )
+    event = AuditEvent(
+        organization_id=organization_id,
+        seq=head.last_seq + 1,
+        occurred_at_us=now_us,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        action=action,
+        changes=changes,
+        context=context,
+        prev_hash=head.last_hash,
+        hash=digest,
+    )
+    head.last_seq, head.last_hash = event.seq, digest
+    return event
+
+
+def record_event(
+    *,
+    actor,
+    organization,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    object_repr: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the organization's chain (or the global chain when organization is None).
+
+    Must run inside the caller's transaction, so the change and its event commit or vanish together.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event must be called inside the service's transaction.atomic()")
+    if obj is not None:
+        object_type = object_type or object_type_of(obj)
+        object_id = obj.pk if object_id is None else object_id
+        object_repr = str(obj) if object_repr is None else object_repr
+    if not object_type or object_id is None:
+        raise ValueError("record_event needs obj, or object_type and object_id")
+    organization_id = organization.pk if organization is not None else None
+    head = _locked_head(organization_id)
+    spec = EventSpec(str(object_type), str(object_id), object_repr or "", action, dict(changes or {}), actor)
+    event = _build(head, organization_id, spec, canonical_json(current_context()), time.time_ns() // 1000)
+    event.save(force_insert=True)
+    head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+def record_events_bulk(*, organization, specs: Iterable[EventSpec], batch_size: int = 5000) -> int:
+    """Append many events in one transaction (bulk imports, benchmarks); returns how many."""
+    organization_id = organization.pk if organization is not None else None
+    context = canonical_json(current_context())
+    count = 0
+    with transaction.atomic():
+        head = _locked_head(organization_id)
+        batch: list[AuditEvent] = []
+        for spec in specs:
+            batch.append(_build(head, organization_id, spec, context, time.time_ns() // 1000))
+            if len(batch) >= batch_size:
+                AuditEvent.objects.bulk_create(batch)
+                count += len(batch)
+                batch.clear()
+        if batch:
+            AuditEvent.objects.bulk_create(batch)
+            count += len(batch)
+        head.save(update_fields=["last_seq", "last_hash"])
+    return count

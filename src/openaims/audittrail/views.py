@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from openaims.audittrail import registry
+from openaims.audittrail.chain import verify_chain
+from openaims.audittrail.selectors import EventFilter, distinct_values, events_for_organization, export_jsonl
+from openaims.comments.forms import CommentForm
+from openaims.comments.models import Comment
+from openaims.lib.pagination import paginate, query_without_page
+from openaims.tenancy.access import tenant_view
+from openaims.tenancy.roles import Perm
+
+
+@tenant_view(Perm.AUDIT_LOG)
+def log_view(request):
+    org = request.tenant.organization
+    flt = EventFilter.from_query(request.GET)
+    page = paginate(request, events_for_organization(org, flt).select_related(None), per_page=50)
+    context = {
+        "page": page, "filter": flt, "query": query_without_page(request),
+        "actions": distinct_values(org, "action"), "object_types": distinct_values(org, "object_type"),
+    }
+    template = "audittrail/_event_rows.html" if request.headers.get("HX-Request") else "audittrail/log.html"
+    return render(request, template, context)
+
+
+@tenant_view(Perm.AUDIT_LOG)
+def export_view(request):
+    org = request.tenant.organization
+    events = events_for_organization(org, EventFilter.from_query(request.GET))
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response = StreamingHttpResponse(export_jsonl(events), content_type="application/x-ndjson")
+    response["Content-Disposition"] = f'attachment; filename="audit-{org.slug}-{stamp}.jsonl"'
+    return response
+
+
+@tenant_view(Perm.AUDIT_LOG)
+def verify_view(request):
+    result = verify_chain(request.tenant.organization.pk)
+    return render(request, "audittrail/_verify.html", {"result": result})
+
+
+@tenant_view(Perm.READ)
+def history_view(request, object_type: str, object_id: str):
+    """The history of one object: every audit event filed under it, and its comments."""
+    tenant = request.tenant
+    kind, obj = registry.resolve(tenant, object_type, object_id)
+    events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))
+    comments = Comment.objects.for_object(tenant.organization, kind.label, obj.pk).select_related("author")
+    context = {
+        "kind": kind, "obj": obj, "page": paginate(request, events, per_page=50), "comments": comments,
+        "object_url": kind.url(tenant, obj) if kind.url else None,
+        "comment_form": CommentForm() if tenant.can(Perm.COMMENT) else None,
+    }
+    template = "audittrail/_history.html" if request.headers.get("HX-Request") else "audittrail/history.html"
+    return render(request, template, context)

@@ -1,0 +1,293 @@
+"""`aims`: the command line. Each command prints one readable line and exits non-zero when it fails."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="OpenAIMS: an AI management system (ISO/IEC 42001).", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+audit_app = typer.Typer(help="Verify and export the tamper-evident audit trail.", no_args_is_help=True)
+org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(org_app, name="org")
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def setup_django() -> None:
+    """Load settings; a bad or missing setting ends the command with one line, not a traceback."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openaims.settings")
+    from openaims.lib.env import ConfigError
+
+    try:
+        import django
+
+        django.setup()
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def check_database() -> None:
+    from django.db import DatabaseError, connection
+
+    if connection.vendor == "sqlite":
+        # The embedded default needs no set-up: its folder is created on first use.
+        Path(connection.settings_dict["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        connection.ensure_connection()
+    except DatabaseError as exc:
+        settings = connection.settings_dict
+        where = settings["NAME"] if "sqlite" in settings["ENGINE"] else (
+            f"{settings.get('HOST') or 'localhost'}:{settings.get('PORT') or 5432}/{settings['NAME']}")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise fail(f"cannot reach the database {where}: {first}") from None
+
+
+def pending_migrations() -> list:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return executor.migration_plan(executor.loader.graph.leaf_nodes())
+
+
+def run_migrations(verbose: bool = False) -> None:
+    from django.core.management import call_command
+
+    check_database()
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+@app.command()
+def version() -> None:
+    """Print the OpenAIMS version."""
+    from openaims import __version__
+
+    typer.echo(f"openaims {__version__}")
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database tables."""
+    setup_django()
+    run_migrations(verbose=True)
+    typer.echo("database is up to date")
+
+
+def _serve(host: str, port: int, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from openaims.wsgi import application
+
+    try:
+        waitress_serve(application, host=host, port=port, threads=threads, ident="openaims",
+                       max_request_body_size=64 * 1024 * 1024, _quiet=True)
+    except OSError as exc:
+        raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="AIMS_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="AIMS_PORT")] = 8000,
+    threads: Annotated[int, typer.Option(envvar="AIMS_THREADS", min=1, max=64)] = 8,
+) -> None:
+    """Run the web server for a real deployment (configured by AIMS_* variables)."""
+    setup_django()
+    from django.conf import settings
+
+    if settings.SECRET_KEY_IS_EPHEMERAL:
+        raise fail("AIMS_SECRET_KEY (or AIMS_SECRET_KEY_FILE) is not set; generate one with "
+                   "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`")
+    if settings.DEBUG:
+        raise fail("AIMS_DEBUG is on; `aims serve` runs with debug off only")
+    check_database()
+    if pending_migrations():
+        raise fail("the database has unapplied migrations; run `aims migrate` first")
+    typer.echo(f"OpenAIMS serving on http://{host}:{port}/ (waitress, {threads} threads)")
+    _serve(host, port, threads)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Set up the demo data and exit.")] = False,
+) -> None:
+    """Set up a local SQLite database with demo data (idempotent) and serve it."""
+    data_dir = Path(os.environ.get("AIMS_DATA_DIR") or "aims-data").resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key_file = data_dir / "secret_key"
+        if not key_file.exists():
+            tmp = key_file.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(50))
+            tmp.chmod(0o600)
+            tmp.replace(key_file)
+    except OSError as exc:
+        raise fail(f"cannot use the data directory {data_dir}: {exc.strerror}") from None
+    os.environ["AIMS_DATA_DIR"] = str(data_dir)
+    if not os.environ.get("AIMS_SECRET_KEY"):
+        os.environ["AIMS_SECRET_KEY_FILE"] = str(key_file)
+    setup_django()
+    run_migrations()
+    from openaims.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
+
+    created = seed_demo()
+    typer.echo(f"data directory: {data_dir} (created {created['organizations']} organizations, "
+               f"{created['users']} users)")
+    typer.echo(f"open http://{host}:{port}/ and log in as {DEMO_USERNAME} / {DEMO_PASSWORD}")
+    if not no_serve:
+        _serve(host, port, 8)
+
+
+@app.command()
+def createuser(
+    username: str,
+    email: Annotated[str, typer.Option()] = "",
+    full_name: Annotated[str, typer.Option()] = "",
+    password: Annotated[str | None, typer.Option(envvar="AIMS_NEW_PASSWORD", help="Prompted when omitted.")] = None,
+    org: Annotated[str | None, typer.Option(help="Add the user to this organization (slug).")] = None,
+    role: Annotated[str, typer.Option(help="Role in --org.")] = "viewer",
+) -> None:
+    """Create a user account (and optionally a membership)."""
+    setup_django()
+    check_database()
+    from django.db import transaction
+
+    from openaims.accounts.services import user_create
+    from openaims.audittrail.context import audit_context
+    from openaims.lib.errors import ServiceError
+    from openaims.tenancy.models import Organization
+    from openaims.tenancy.services import membership_add
+
+    if password is None:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    organization = None
+    if org:
+        organization = Organization.objects.filter(slug=org).first()
+        if organization is None:
+            raise fail(f"no organization with the slug {org!r}")
+    try:
+        with audit_context(via="cli"), transaction.atomic():
+            user = user_create(actor=None, username=username, password=password, email=email, full_name=full_name)
+            if organization:
+                membership_add(actor=user, organization=organization, user=user, role=role)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"created user {user.username}" + (f" as {role} of {organization.slug}" if organization else ""))
+
+
+@org_app.command("create")
+def org_create(
+    name: str,
+    owner: Annotated[str, typer.Option(help="Username of the first owner.")],
+    slug: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Create an organization with its first owner."""
+    setup_django()
+    check_database()
+    from openaims.audittrail.context import audit_context
+    from openaims.lib.errors import ServiceError
+    from openaims.tenancy.services import organization_create, user_for_login
+
+    user = user_for_login(owner)
+    if user is None:
+        raise fail(f"no user {owner!r}; create one with `aims createuser`")
+    try:
+        with audit_context(via="cli"):
+            organization = organization_create(actor=user, owner=user, name=name, slug=slug)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    typer.echo(f"created organization {organization.slug}")
+
+
+@org_app.command("list")
+def org_list() -> None:
+    """List organizations with their member counts."""
+    setup_django()
+    check_database()
+    from django.db.models import Count
+
+    from openaims.tenancy.models import Organization
+
+    for org in Organization.objects.annotate(n=Count("memberships")).order_by("slug"):
+        typer.echo(f"{org.slug}\t{org.n} members\t{org.name}")
+
+
+def _organization_ids(org: str | None) -> list[tuple[str, int | None]]:
+    from openaims.tenancy.models import Organization
+
+    if org:
+        organization = Organization.objects.filter(slug=org).first()
+        if organization is None:
+            raise fail(f"no organization with the slug {org!r}")
+        return [(organization.slug, organization.pk)]
+    return [("(global)", None)] + [(o.slug, o.pk) for o in Organization.objects.order_by("slug")]
+
+
+@audit_app.command("verify")
+def audit_verify(org: Annotated[str | None, typer.Option(help="Organization slug; all chains when omitted.")] = None):
+    """Walk the hash chain(s): OK, or the first broken link and why. Exit code 1 when broken."""
+    setup_django()
+    check_database()
+    from openaims.audittrail.chain import verify_chain
+
+    broken = False
+    for slug, pk in _organization_ids(org):
+        result = verify_chain(pk)
+        line = result.line().replace(f"chain {result.chain}", slug, 1)
+        typer.echo(line)
+        broken |= not result.ok
+    raise typer.Exit(1 if broken else 0)
+
+
+@audit_app.command("export")
+def audit_export(
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (JSON Lines).")],
+) -> None:
+    """Export an organization's events as JSON Lines, oldest first."""
+    setup_django()
+    check_database()
+    from rich.progress import Progress
+
+    from openaims.audittrail.selectors import events_for_organization, export_jsonl
+
+    ((_slug, pk),) = _organization_ids(org)
+    from openaims.tenancy.models import Organization
+
+    events = events_for_organization(Organization.objects.get(pk=pk))
+    total = events.count()
+    tmp = output.with_name(output.name + ".part")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh, Progress(transient=True) as progress:
+            task = progress.add_task("exporting", total=total)
+            for line in export_jsonl(events):
+                fh.write(line)
+                progress.advance(task)
+        tmp.replace(output)  # the file appears whole or not at all
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise fail(f"cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"wrote {total} events to {output}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

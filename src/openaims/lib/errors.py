@@ -1,0 +1,27 @@
+"""Errors that services raise for the caller to show: form error, 4xx JSON or one CLI line."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A request that breaks a rule of the domain; `message` is written for the person who made it."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(ServiceError):
+    status = 403
+    code = "forbidden"

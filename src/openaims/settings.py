@@ -1,0 +1,141 @@
+"""The one settings module: everything that differs between machines comes from AIMS_* variables."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from openaims.lib.env import (
+    ConfigError,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+    sqlite_database,
+)
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env_str("AIMS_DATA_DIR", "aims-data")).resolve()
+
+DEBUG = env_bool("AIMS_DEBUG", False)
+
+# Without a configured key the process gets a random one: fine for `aims migrate` and tests, but
+# sessions would not survive a restart, so `aims serve` refuses to start on it (see cli.serve).
+_configured_key = env_secret("AIMS_SECRET_KEY")
+if _configured_key is not None and len(_configured_key) < 32:
+    raise ConfigError("AIMS_SECRET_KEY must be at least 32 characters long")
+SECRET_KEY = _configured_key or secrets.token_urlsafe(50)
+SECRET_KEY_IS_EPHEMERAL = _configured_key is None
+
+ALLOWED_HOSTS = env_list("AIMS_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("AIMS_CSRF_TRUSTED_ORIGINS", [])
+
+_database_url = env_str("AIMS_DATABASE_URL")
+DATABASES = {
+    "default": database_from_url(_database_url) if _database_url else sqlite_database(DATA_DIR / "aims.sqlite3")
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",  # only so its Swagger UI assets are served locally instead of from a CDN
+    "openaims.accounts",
+    "openaims.tenancy",
+    "openaims.audittrail",
+    "openaims.comments",
+    "openaims.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "openaims.web.middleware.RequestContextMiddleware",
+]
+
+ROOT_URLCONF = "openaims.urls"
+WSGI_APPLICATION = "openaims.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "openaims.web.context.shell",
+            ],
+        },
+    }
+]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Session and CSRF: cookies are HTTP-only; Secure when served over HTTPS (AIMS_HTTPS=true).
+_https = env_bool("AIMS_HTTPS", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("AIMS_SESSION_AGE_SECONDS", 8 * 3600, minimum=60)
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+CSRF_FAILURE_VIEW = "openaims.web.views.csrf_failure"
+if _https:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 3600
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Request size limits: larger bodies get a 413 (API) or 400 page (web), before anything is parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("AIMS_MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# Login throttling: this many failures for one username or one address within the window locks it.
+AIMS_LOGIN_MAX_FAILURES = env_int("AIMS_LOGIN_MAX_FAILURES", 5, minimum=1)
+AIMS_LOGIN_WINDOW_SECONDS = env_int("AIMS_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=1)
+AIMS_INVITATION_DAYS = env_int("AIMS_INVITATION_DAYS", 7, minimum=1)
+AIMS_ALLOW_SIGNUP_ORGS = env_bool("AIMS_ALLOW_ORGANIZATION_CREATION", True)
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = env_str("AIMS_TIME_ZONE", "UTC")
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves straight from the app folders: no collectstatic step before the first start.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("AIMS_LOG_LEVEL", "WARNING")},
+}

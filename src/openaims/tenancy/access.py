@@ -1,0 +1,75 @@
+"""Reads that reach a user go through here: resolve the organization, check membership and permission.
+
+Someone who is not a member of an organization gets 404 for everything in it, so its existence is
+not revealed; a member whose role lacks the permission gets 403.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from openaims.tenancy.models import ApiToken, Invitation, Membership, Tenant
+
+
+def get_tenant_for_user(user, slug: str) -> Tenant:
+    membership = (
+        Membership.objects.for_user(user).select_related("organization", "user").filter(organization__slug=slug).first()
+    )
+    if membership is None:
+        raise Http404("No such organization")
+    return Tenant(membership)
+
+
+def require(tenant: Tenant, perm: str) -> None:
+    if not tenant.can(perm):
+        raise PermissionDenied(f"your role ({tenant.role}) may not do this")
+
+
+def tenant_view(perm: str):
+    """Decorate a view taking `org` (slug) from the URL: sets request.tenant, checks `perm`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, org: str, *args, **kwargs):
+            if not request.user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            request.tenant = get_tenant_for_user(request.user, org)
+            require(request.tenant, perm)
+            request.session["aims_org"] = org
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def get_membership_for_tenant(tenant: Tenant, pk: int) -> Membership:
+    membership = Membership.objects.select_related("user", "organization").filter(
+        organization=tenant.organization, pk=pk
+    ).first()
+    if membership is None:
+        raise Http404("No such member")
+    return membership
+
+
+def get_invitation_for_tenant(tenant: Tenant, pk: int) -> Invitation:
+    invitation = Invitation.objects.filter(organization=tenant.organization, pk=pk).first()
+    if invitation is None:
+        raise Http404("No such invitation")
+    return invitation
+
+
+def get_token_for_tenant(tenant: Tenant, pk: int) -> ApiToken:
+    """A user sees and revokes their own tokens; owners may revoke anyone's in their organization."""
+    tokens = ApiToken.objects.filter(organization=tenant.organization, pk=pk)
+    if not tenant.can("manage_members"):
+        tokens = tokens.filter(user=tenant.user)
+    token = tokens.select_related("user", "organization").first()
+    if token is None:
+        raise Http404("No such token")
+    return token

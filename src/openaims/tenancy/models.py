@@ -1,0 +1,141 @@
+"""Organizations (tenants), memberships with roles, invitations and personal API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from openaims.tenancy.roles import ROLE_PERMISSIONS, Role, effective_role
+
+
+class Organization(models.Model):
+    """A tenant: the organization whose AI management system (clause 4.3 scope) is run here."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=50, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    AUDITED_FIELDS = ("name", "slug", "description")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user) -> MembershipQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A person's role in one organization (clause 5.3)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    AUDITED_FIELDS = ("user", "role")
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="membership_unique")]
+        ordering = ["organization__name"]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role}"
+
+    def permissions(self) -> frozenset[str]:
+        return ROLE_PERMISSIONS[self.role]
+
+
+class Invitation(models.Model):
+    """An owner's invitation for someone without an account (or not yet a member) to join."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation of {self.email} as {self.role}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def for_user(self, user) -> ApiTokenQuerySet:
+        return self.filter(user=user)
+
+
+class ApiToken(models.Model):
+    """A personal API token: shown once, stored as a SHA-256 hash, scoped to one organization and role."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    prefix = models.CharField(max_length=16, unique=True)
+    token_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"token {self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+
+class Tenant:
+    """Who is acting in which organization with which role, resolved once per request."""
+
+    __slots__ = ("membership", "organization", "role", "token", "user")
+
+    def __init__(self, membership: Membership, token: ApiToken | None = None):
+        self.membership = membership
+        self.organization = membership.organization
+        self.user = membership.user
+        self.token = token
+        self.role = effective_role(membership.role, token.role if token else None)
+
+    def can(self, perm: str) -> bool:
+        return perm in ROLE_PERMISSIONS[self.role]

@@ -1,0 +1,251 @@
+"""Writes for organizations, memberships, invitations and API tokens. Each records its audit event."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from openaims.audittrail.services import Action, diff, record_event, snapshot
+from openaims.lib.errors import Conflict, Forbidden, ServiceError
+from openaims.lib.tokens import new_secret, sha256_hex, split_lookup
+from openaims.tenancy.models import ApiToken, Invitation, Membership, Organization, Tenant
+from openaims.tenancy.roles import Role, role_within, roles_within
+
+TOKEN_PREFIX = "aims"
+INVITATION_PREFIX = "inv"
+
+
+def _full_clean(obj, exclude=None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ServiceError(f"{field}: {' '.join(messages)}", field=field) from None
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:40] or "org"
+    slug, n = base, 1
+    while Organization.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def organization_create(*, actor, name: str, owner, slug: str | None = None, description: str = "") -> Organization:
+    """Create an organization with `owner` as its first owner."""
+    with transaction.atomic():
+        if slug and Organization.objects.filter(slug=slug).exists():
+            raise Conflict(f"an organization with the slug {slug!r} exists already", field="slug")
+        org = Organization(name=name.strip(), slug=slug or _unique_slug(name), description=description)
+        _full_clean(org)
+        org.save()
+        record_event(
+            actor=actor, organization=org, obj=org, action=Action.CREATE,
+            changes=diff({}, snapshot(org, Organization.AUDITED_FIELDS)),
+        )
+        membership = Membership(organization=org, user=owner, role=Role.OWNER)
+        membership.save()
+        record_event(
+            actor=actor, organization=org, obj=membership, action=Action.CREATE,
+            changes=diff({}, snapshot(membership, Membership.AUDITED_FIELDS)),
+        )
+    return org
+
+
+def organization_update(*, actor, organization: Organization, name: str, description: str) -> Organization:
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = snapshot(org, Organization.AUDITED_FIELDS)
+        org.name, org.description = name.strip(), description
+        _full_clean(org)
+        changes = diff(before, snapshot(org, Organization.AUDITED_FIELDS))
+        if changes:
+            org.save(update_fields=["name", "description"])
+            record_event(actor=actor, organization=org, obj=org, action=Action.UPDATE, changes=changes)
+    return org
+
+
+def _owner_count(organization: Organization) -> int:
+    return Membership.objects.filter(organization=organization, role=Role.OWNER, user__is_active=True).count()
+
+
+def membership_add(*, actor, organization: Organization, user, role: str) -> Membership:
+    if role not in Role.values:
+        raise ServiceError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}", field="role")
+    with transaction.atomic():
+        if Membership.objects.filter(organization=organization, user=user).exists():
+            raise Conflict(f"{user.get_username()} is already a member", field="user")
+        membership = Membership.objects.create(organization=organization, user=user, role=role)
+        record_event(
+            actor=actor, organization=organization, obj=membership, action=Action.CREATE,
+            changes=diff({}, snapshot(membership, Membership.AUDITED_FIELDS)),
+        )
+    return membership
+
+
+def membership_change_role(*, actor, membership: Membership, role: str) -> Membership:
+    if role not in Role.values:
+        raise ServiceError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}", field="role")
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
+        if locked.role == role:
+            return locked
+        if locked.role == Role.OWNER and _owner_count(locked.organization) <= 1:
+            raise Conflict("an organization needs at least one owner; make someone else owner first", field="role")
+        before = snapshot(locked, Membership.AUDITED_FIELDS)
+        locked.role = role
+        locked.save(update_fields=["role"])
+        record_event(
+            actor=actor, organization=locked.organization, obj=locked, action=Action.UPDATE,
+            changes=diff(before, snapshot(locked, Membership.AUDITED_FIELDS)),
+        )
+    return locked
+
+
+def membership_remove(*, actor, membership: Membership) -> None:
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
+        if locked.role == Role.OWNER and _owner_count(locked.organization) <= 1:
+            raise Conflict("the last owner cannot be removed; make someone else owner first")
+        record_event(
+            actor=actor, organization=locked.organization, obj=locked, action=Action.DELETE,
+            changes=diff(snapshot(locked, Membership.AUDITED_FIELDS), {}),
+        )
+        # Their tokens for this organization stop working with the membership.
+        ApiToken.objects.filter(organization=locked.organization, user=locked.user, revoked_at=None).update(
+            revoked_at=timezone.now()
+        )
+        locked.delete()
+
+
+def invitation_create(*, actor, organization: Organization, email: str, role: str) -> tuple[Invitation, str]:
+    """Create an invitation; returns it with the one-time secret for the link (not stored)."""
+    if role not in Role.values:
+        raise ServiceError(f"unknown role {role!r}", field="role")
+    raw, _lookup, digest = new_secret(INVITATION_PREFIX)
+    with transaction.atomic():
+        invitation = Invitation(
+            organization=organization, email=email.strip().lower(), role=role, token_hash=digest,
+            invited_by=actor, expires_at=timezone.now() + timedelta(days=settings.AIMS_INVITATION_DAYS),
+        )
+        _full_clean(invitation, exclude=["invited_by"])
+        invitation.save()
+        record_event(
+            actor=actor, organization=organization, obj=invitation, action=Action.CREATE,
+            changes={"email": [None, invitation.email], "role": [None, role]},
+        )
+    return invitation, raw
+
+
+def invitation_for_secret(raw: str) -> Invitation | None:
+    if split_lookup(raw, INVITATION_PREFIX) is None:
+        return None
+    return Invitation.objects.select_related("organization").filter(token_hash=sha256_hex(raw)).first()
+
+
+def invitation_accept(*, user, raw: str) -> Membership:
+    with transaction.atomic():
+        invitation = invitation_for_secret(raw)
+        if invitation is None:
+            raise ServiceError("this invitation link is not valid", code="not_found")
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != "open":
+            raise Conflict(f"this invitation is {invitation.status}")
+        existing = Membership.objects.filter(organization=invitation.organization, user=user).first()
+        if existing:
+            raise Conflict(f"you are already a member of {invitation.organization.name}")
+        invitation.accepted_at, invitation.accepted_by = timezone.now(), user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        record_event(
+            actor=user, organization=invitation.organization, obj=invitation, action="accept",
+            changes={"accepted_by": [None, user.pk]},
+        )
+        return membership_add(actor=user, organization=invitation.organization, user=user, role=invitation.role)
+
+
+def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != "open":
+            raise Conflict(f"this invitation is {invitation.status} and cannot be revoked")
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        record_event(actor=actor, organization=invitation.organization, obj=invitation, action="revoke")
+    return invitation
+
+
+def api_token_create(
+    *, actor, organization: Organization, name: str, role: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal token for `actor` in `organization`; returns it with the secret, shown once."""
+    membership = Membership.objects.for_user(actor).filter(organization=organization).first()
+    if membership is None:
+        raise Forbidden("you are not a member of this organization")
+    if role not in Role.values:
+        raise ServiceError(f"unknown role {role!r}", field="role")
+    if not role_within(role, membership.role):
+        allowed = ", ".join(roles_within(membership.role))
+        raise Forbidden(f"a token cannot have more rights than you; as {membership.role} choose {allowed}", field="role")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ServiceError("the expiry date must be in the future", field="expires_at")
+    raw, lookup, digest = new_secret(TOKEN_PREFIX)
+    with transaction.atomic():
+        token = ApiToken(
+            organization=organization, user=actor, name=name.strip(), role=role, prefix=lookup,
+            token_hash=digest, expires_at=expires_at,
+        )
+        _full_clean(token, exclude=["user", "organization"])
+        token.save()
+        record_event(
+            actor=actor, organization=organization, obj=token, action=Action.CREATE,
+            changes={"name": [None, token.name], "role": [None, role], "user": [None, actor.pk]},
+        )
+    return token, raw
+
+
+def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().select_related("organization").get(pk=token.pk)
+        if token.revoked_at:
+            return token
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        record_event(actor=actor, organization=token.organization, obj=token, action="revoke")
+    return token
+
+
+def api_token_authenticate(raw: str) -> Tenant | None:
+    """The tenant a bearer token acts as, or None for an unknown, revoked or expired token."""
+    lookup = split_lookup(raw, TOKEN_PREFIX)
+    if lookup is None:
+        return None
+    token = ApiToken.objects.select_related("organization", "user").filter(prefix=lookup).first()
+    if token is None or token.status != "active" or not hmac.compare_digest(token.token_hash, sha256_hex(raw)):
+        return None
+    membership = (
+        Membership.objects.for_user(token.user).select_related("organization", "user")
+        .filter(organization_id=token.organization_id).first()
+    )
+    if membership is None:
+        return None
+    now = timezone.now()
+    # Record use at most once a minute: a busy pipeline should not write on every request.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return Tenant(membership, token)
+
+
+def user_for_login(identifier: str):
+    User = get_user_model()
+    identifier = identifier.strip()
+    return User.objects.filter(username__iexact=identifier).first() or (
+        User.objects.filter(email__iexact=identifier).first() if "@" in identifier else None
+    )

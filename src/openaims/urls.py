@@ -1,0 +1,15 @@
+from django.urls import include, path, re_path
+
+from openaims.api.main import api, not_found_view
+
+urlpatterns = [
+    path("accounts/", include("openaims.accounts.urls")),
+    path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", not_found_view),
+    path("", include("openaims.tenancy.urls")),
+    path("", include("openaims.audittrail.urls")),
+    path("", include("openaims.comments.urls")),
+    path("", include("openaims.web.urls")),
+]
+
+handler400 = "openaims.web.views.bad_request"

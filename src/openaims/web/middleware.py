@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+import uuid
+
+from openaims.audittrail.context import audit_context
+
+
+def client_ip(request) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a trusted proxy sets it.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestContextMiddleware:
+    """Tags every audit event written during a request with its channel, address and request id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        via = "api" if request.path.startswith("/api/") else "web"
+        request.request_id = uuid.uuid4().hex[:16]
+        with audit_context(via=via, ip=client_ip(request), request_id=request.request_id):
+            return self.get_response(request)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from openaims.audittrail.models import AuditEvent
+from openaims.tenancy.access import tenant_view
+from openaims.tenancy.models import Membership
+from openaims.tenancy.roles import Perm
+
+
+@login_required
+def home_view(request):
+    """Send the user to the organization they used last, or let them pick or create one."""
+    memberships = list(Membership.objects.for_user(request.user).select_related("organization"))
+    last = request.session.get("aims_org")
+    for membership in memberships:
+        if membership.organization.slug == last:
+            return redirect("web:dashboard", last)
+    if len(memberships) == 1:
+        return redirect("web:dashboard", memberships[0].organization.slug)
+    return render(request, "web/choose_organization.html", {"memberships": memberships})
+
+
+@tenant_view(Perm.READ)
+def dashboard_view(request):
+    """Where the AIMS stands: the first figures; later capabilities add their own panels."""
+    tenant = request.tenant
+    org = tenant.organization
+    members_by_role = {}
+    for role in Membership.objects.filter(organization=org).values_list("role", flat=True):
+        members_by_role[role] = members_by_role.get(role, 0) + 1
+    recent = []
+    if tenant.can(Perm.AUDIT_LOG):
+        recent = list(AuditEvent.objects.for_organization(org).order_by("-seq")[:10])
+    return render(request, "web/dashboard.html", {
+        "members_total": sum(members_by_role.values()), "members_by_role": sorted(members_by_role.items()),
+        "events_total": AuditEvent.objects.for_organization(org).count() if tenant.can(Perm.AUDIT_LOG) else None,
+        "recent": recent,
+    })
+
+
+def csrf_failure(request, reason: str = ""):
+    return render(request, "400.html", {
+        "title": "The form expired",
+        "reason": "This form was not accepted because its security token is missing or out of date "
+                  "(for example after logging in again in another tab). Go back, reload the page and try again.",
+    }, status=403)
+
+
+def bad_request(request, exception=None):
+    return render(request, "400.html", {"title": "Bad request",
+                                        "reason": "The request could not be understood (it may be too large)."},
+                  status=400)
