@@ -10,8 +10,12 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="OpenAIMS: an AI management system (ISO/IEC 42001).", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="OpenAIMS: an AI management system (ISO/IEC 42001).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 audit_app = typer.Typer(help="Verify and export the tamper-evident audit trail.", no_args_is_help=True)
 org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -46,8 +50,11 @@ def check_database() -> None:
         connection.ensure_connection()
     except DatabaseError as exc:
         settings = connection.settings_dict
-        where = settings["NAME"] if "sqlite" in settings["ENGINE"] else (
-            f"{settings.get('HOST') or 'localhost'}:{settings.get('PORT') or 5432}/{settings['NAME']}")
+        where = (
+            settings["NAME"]
+            if "sqlite" in settings["ENGINE"]
+            else (f"{settings.get('HOST') or 'localhost'}:{settings.get('PORT') or 5432}/{settings['NAME']}")
+        )
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise fail(f"cannot reach the database {where}: {first}") from None
 
@@ -89,8 +96,15 @@ def _serve(host: str, port: int, threads: int) -> None:
     from openaims.wsgi import application
 
     try:
-        waitress_serve(application, host=host, port=port, threads=threads, ident="openaims",
-                       max_request_body_size=64 * 1024 * 1024, _quiet=True)
+        waitress_serve(
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="openaims",
+            max_request_body_size=64 * 1024 * 1024,
+            _quiet=True,
+        )
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
@@ -106,8 +120,10 @@ def serve(
     from django.conf import settings
 
     if settings.SECRET_KEY_IS_EPHEMERAL:
-        raise fail("AIMS_SECRET_KEY (or AIMS_SECRET_KEY_FILE) is not set; generate one with "
-                   "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`")
+        raise fail(
+            "AIMS_SECRET_KEY (or AIMS_SECRET_KEY_FILE) is not set; generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+        )
     if settings.DEBUG:
         raise fail("AIMS_DEBUG is on; `aims serve` runs with debug off only")
     check_database()
@@ -143,8 +159,9 @@ def demo(
     from openaims.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
 
     created = seed_demo()
-    typer.echo(f"data directory: {data_dir} (created {created['organizations']} organizations, "
-               f"{created['users']} users)")
+    typer.echo(
+        f"data directory: {data_dir} (created {created['organizations']} organizations, {created['users']} users)"
+    )
     typer.echo(f"open http://{host}:{port}/ and log in as {DEMO_USERNAME} / {DEMO_PASSWORD}")
     if not no_serve:
         _serve(host, port, 8)

@@ -24,11 +24,24 @@ PEOPLE = [
 ]
 
 ORGANIZATIONS = [
-    ("acme-health", "Acme Health AI", "Hospital group using AI for triage, imaging and scheduling.",
-     {"demo": Role.OWNER, "maria": Role.MANAGER, "chen": Role.CONTRIBUTOR, "audra": Role.AUDITOR,
-      "victor": Role.VIEWER}),
-    ("northwind-lending", "Northwind Lending", "Consumer lender using machine learning for credit decisions.",
-     {"maria": Role.OWNER, "demo": Role.MANAGER, "audra": Role.AUDITOR}),
+    (
+        "acme-health",
+        "Acme Health AI",
+        "Hospital group using AI for triage, imaging and scheduling.",
+        {
+            "demo": Role.OWNER,
+            "maria": Role.MANAGER,
+            "chen": Role.CONTRIBUTOR,
+            "audra": Role.AUDITOR,
+            "victor": Role.VIEWER,
+        },
+    ),
+    (
+        "northwind-lending",
+        "Northwind Lending",
+        "Consumer lender using machine learning for credit decisions.",
+        {"maria": Role.OWNER, "demo": Role.MANAGER, "audra": Role.AUDITOR},
+    ),
 ]
 
 
@@ -41,8 +54,14 @@ def seed_demo() -> dict:
         for username, full_name, email in PEOPLE:
             user = User.objects.filter(username=username).first()
             if user is None:
-                user = user_create(actor=None, username=username, password=DEMO_PASSWORD, email=email,
-                                   full_name=full_name, validate_password=False)
+                user = user_create(
+                    actor=None,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    email=email,
+                    full_name=full_name,
+                    validate_password=False,
+                )
                 created["users"] += 1
             users[username] = user
         for slug, name, description, roles in ORGANIZATIONS:
@@ -55,8 +74,12 @@ def seed_demo() -> dict:
                     if role != Role.OWNER:
                         membership_add(actor=owner, organization=org, user=users[username], role=role)
                 if "audra" in roles:
-                    comment_add(actor=users["audra"], organization=org, target=org,
-                                body="Stage 1 audit planned for Q1: please keep the AIMS scope statement current.")
+                    comment_add(
+                        actor=users["audra"],
+                        organization=org,
+                        target=org,
+                        body="Stage 1 audit planned for Q1: please keep the AIMS scope statement current.",
+                    )
             else:
                 for username, role in roles.items():
                     if not Membership.objects.filter(organization=org, user=users[username]).exists():

@@ -38,8 +38,11 @@ def user_create(
         user.set_password(password)
         user.save()
         record_event(
-            actor=actor if actor is not None and actor.pk else user, organization=None, obj=user,
-            action=Action.CREATE, changes={"username": [None, user.username], "email": [None, user.email]},
+            actor=actor if actor is not None and actor.pk else user,
+            organization=None,
+            obj=user,
+            action=Action.CREATE,
+            changes={"username": [None, user.username], "email": [None, user.email]},
         )
     return user
 

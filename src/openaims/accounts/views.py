@@ -36,8 +36,11 @@ def login_view(request):
             status = 429
         else:
             candidate = user_for_login(identifier)
-            user = authenticate(request, username=candidate.username, password=form.cleaned_data["password"]) \
-                if candidate else None
+            user = (
+                authenticate(request, username=candidate.username, password=form.cleaned_data["password"])
+                if candidate
+                else None
+            )
             login_attempt_record(username=identifier, ip_address=ip, user=user or candidate, succeeded=user is not None)
             if user is not None:
                 login(request, user)
@@ -61,8 +64,11 @@ def password_view(request):
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            password_change(user=request.user, old_password=form.cleaned_data["old_password"],
-                            new_password=form.cleaned_data["new_password"])
+            password_change(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

@@ -17,7 +17,7 @@ api = NinjaAPI(
     title="OpenAIMS API",
     version=__version__,
     description="Manage an ISO/IEC 42001 AI management system. Authenticate with a personal API token: "
-    "`Authorization: Bearer aims_...`. Every 4xx answer has the shape `{\"error\": {code, message, details}}`.",
+    '`Authorization: Bearer aims_...`. Every 4xx answer has the shape `{"error": {code, message, details}}`.',
     auth=TokenAuth(),
     urls_namespace="api",
     docs=Swagger(settings={"persistAuthorization": True}),

@@ -61,22 +61,44 @@ class HistoryOut(Schema):
 
 
 def _filter(action: str, object_type: str, object_id: str, actor: str, since: date | None, until: date | None):
-    return EventFilter(action=action, object_type=object_type, object_id=object_id, actor=actor, since=since,
-                       until=until)
+    return EventFilter(
+        action=action, object_type=object_type, object_id=object_id, actor=actor, since=since, until=until
+    )
 
 
 @router.get("/orgs/{org}/audit/events", response={200: Page[EventOut], **ERRORS})
-def events_list(request, org: str, action: str = "", object_type: str = "", object_id: str = "", actor: str = "",
-                since: date | None = None, until: date | None = None, page: int = 1, page_size: int = 100):
+def events_list(
+    request,
+    org: str,
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    actor: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+    page_size: int = 100,
+):
     tenant = tenant_for(request, org, Perm.AUDIT_LOG)
     events = events_for_organization(tenant.organization, _filter(action, object_type, object_id, actor, since, until))
     return paginate_queryset(events, page, page_size, event_dict)
 
 
-@router.get("/orgs/{org}/audit/events.jsonl", response={200: None, **ERRORS},
-            summary="Export events as JSON Lines (oldest first)")
-def events_export(request, org: str, action: str = "", object_type: str = "", object_id: str = "", actor: str = "",
-                  since: date | None = None, until: date | None = None):
+@router.get(
+    "/orgs/{org}/audit/events.jsonl",
+    response={200: None, **ERRORS},
+    summary="Export events as JSON Lines (oldest first)",
+)
+def events_export(
+    request,
+    org: str,
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    actor: str = "",
+    since: date | None = None,
+    until: date | None = None,
+):
     tenant = tenant_for(request, org, Perm.AUDIT_LOG)
     events = events_for_organization(tenant.organization, _filter(action, object_type, object_id, actor, since, until))
     response = StreamingHttpResponse(export_jsonl(events), content_type="application/x-ndjson")
@@ -88,20 +110,33 @@ def events_export(request, org: str, action: str = "", object_type: str = "", ob
 def audit_verify(request, org: str):
     tenant = tenant_for(request, org, Perm.AUDIT_LOG)
     result = verify_chain(tenant.organization.pk)
-    return {"ok": result.ok, "checked": result.checked, "head_seq": result.head_seq, "head_hash": result.head_hash,
-            "problem": result.problem, "seq": result.seq, "reason": result.reason}
+    return {
+        "ok": result.ok,
+        "checked": result.checked,
+        "head_seq": result.head_seq,
+        "head_hash": result.head_hash,
+        "problem": result.problem,
+        "seq": result.seq,
+        "reason": result.reason,
+    }
 
 
-@router.get("/orgs/{org}/history/{object_type}/{object_id}", response={200: HistoryOut, **ERRORS},
-            summary="An object's history and comments")
+@router.get(
+    "/orgs/{org}/history/{object_type}/{object_id}",
+    response={200: HistoryOut, **ERRORS},
+    summary="An object's history and comments",
+)
 def history(request, org: str, object_type: str, object_id: str):
     tenant = tenant_for(request, org, Perm.READ)
     kind, obj = registry.resolve(tenant, object_type, object_id)
     events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))
     comments = Comment.objects.for_object(tenant.organization, kind.label, obj.pk).select_related("author")
     return {
-        "object_type": kind.label, "object_id": str(obj.pk),
+        "object_type": kind.label,
+        "object_id": str(obj.pk),
         "events": [event_dict(e) for e in events[:500]],
-        "comments": [{"id": c.pk, "author": c.author.username, "body": c.body, "created_at": c.created_at.isoformat()}
-                     for c in comments],
+        "comments": [
+            {"id": c.pk, "author": c.author.username, "body": c.body, "created_at": c.created_at.isoformat()}
+            for c in comments
+        ],
     }

@@ -11,5 +11,11 @@ class AuditTrailConfig(AppConfig):
 
         from openaims.web import nav
 
-        nav.register("7", "Audit trail", lambda t: reverse("audittrail:log", args=[t.organization.slug]),
-                     perm="audit_log", clause="7.5.3", order=90)
+        nav.register(
+            "7",
+            "Audit trail",
+            lambda t: reverse("audittrail:log", args=[t.organization.slug]),
+            perm="audit_log",
+            clause="7.5.3",
+            order=90,
+        )

@@ -30,9 +30,12 @@ class EventFilter:
                 return None
 
         return cls(
-            action=params.get("action", "").strip(), object_type=params.get("object_type", "").strip(),
-            object_id=params.get("object_id", "").strip(), actor=params.get("actor", "").strip(),
-            since=day("since"), until=day("until"),
+            action=params.get("action", "").strip(),
+            object_type=params.get("object_type", "").strip(),
+            object_id=params.get("object_id", "").strip(),
+            actor=params.get("actor", "").strip(),
+            since=day("since"),
+            until=day("until"),
         )
 
 

@@ -85,8 +85,17 @@ def _build(head: AuditChainHead, organization_id, spec: EventSpec, context: str,
     action = _clean(spec.action, 40)
     changes = canonical_json(spec.changes)
     digest = event_hash(
-        organization_id, now_us, actor_id, actor_label, object_type, object_id, object_repr, action,
-        changes, context, head.last_hash,
+        organization_id,
+        now_us,
+        actor_id,
+        actor_label,
+        object_type,
+        object_id,
+        object_repr,
+        action,
+        changes,
+        context,
+        head.last_hash,
     )
     event = AuditEvent(
         organization_id=organization_id,

@@ -20,8 +20,11 @@ def log_view(request):
     flt = EventFilter.from_query(request.GET)
     page = paginate(request, events_for_organization(org, flt).select_related(None), per_page=50)
     context = {
-        "page": page, "filter": flt, "query": query_without_page(request),
-        "actions": distinct_values(org, "action"), "object_types": distinct_values(org, "object_type"),
+        "page": page,
+        "filter": flt,
+        "query": query_without_page(request),
+        "actions": distinct_values(org, "action"),
+        "object_types": distinct_values(org, "object_type"),
     }
     template = "audittrail/_event_rows.html" if request.headers.get("HX-Request") else "audittrail/log.html"
     return render(request, template, context)
@@ -51,7 +54,10 @@ def history_view(request, object_type: str, object_id: str):
     events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))
     comments = Comment.objects.for_object(tenant.organization, kind.label, obj.pk).select_related("author")
     context = {
-        "kind": kind, "obj": obj, "page": paginate(request, events, per_page=50), "comments": comments,
+        "kind": kind,
+        "obj": obj,
+        "page": paginate(request, events, per_page=50),
+        "comments": comments,
         "object_url": kind.url(tenant, obj) if kind.url else None,
         "comment_form": CommentForm() if tenant.can(Perm.COMMENT) else None,
     }

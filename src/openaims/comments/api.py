@@ -23,11 +23,17 @@ class CommentCreated(Schema):
     created_at: str
 
 
-@router.post("/orgs/{org}/comments/{object_type}/{object_id}",
-             response={201: CommentCreated, 400: Error, 401: Error, 403: Error, 404: Error, 422: Error})
+@router.post(
+    "/orgs/{org}/comments/{object_type}/{object_id}",
+    response={201: CommentCreated, 400: Error, 401: Error, 403: Error, 404: Error, 422: Error},
+)
 def comments_add(request, org: str, object_type: str, object_id: str, payload: CommentIn):
     tenant = tenant_for(request, org, Perm.COMMENT)
     _kind, obj = registry.resolve(tenant, object_type, object_id)
     comment = comment_add(actor=tenant.user, organization=tenant.organization, target=obj, body=payload.body)
-    return 201, {"id": comment.pk, "author": tenant.user.username, "body": comment.body,
-                 "created_at": comment.created_at.isoformat()}
+    return 201, {
+        "id": comment.pk,
+        "author": tenant.user.username,
+        "body": comment.body,
+        "created_at": comment.created_at.isoformat(),
+    }

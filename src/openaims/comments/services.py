@@ -18,12 +18,18 @@ def comment_add(*, actor, organization, target, body: str) -> Comment:
         raise ServiceError(f"a comment can be at most {MAX_COMMENT} characters", field="body")
     with transaction.atomic():
         comment = Comment.objects.create(
-            organization=organization, object_type=object_type_of(target), object_id=str(target.pk),
-            author=actor, body=body,
+            organization=organization,
+            object_type=object_type_of(target),
+            object_id=str(target.pk),
+            author=actor,
+            body=body,
         )
         # The event is filed under the commented object, so it shows in that object's history.
         record_event(
-            actor=actor, organization=organization, obj=target, action="comment",
+            actor=actor,
+            organization=organization,
+            obj=target,
+            action="comment",
             changes={"comment": [None, body[:500]]},
         )
     return comment

@@ -49,9 +49,11 @@ def tenant_view(perm: str):
 
 
 def get_membership_for_tenant(tenant: Tenant, pk: int) -> Membership:
-    membership = Membership.objects.select_related("user", "organization").filter(
-        organization=tenant.organization, pk=pk
-    ).first()
+    membership = (
+        Membership.objects.select_related("user", "organization")
+        .filter(organization=tenant.organization, pk=pk)
+        .first()
+    )
     if membership is None:
         raise Http404("No such member")
     return membership

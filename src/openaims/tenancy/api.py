@@ -93,26 +93,50 @@ class TokenCreatedOut(TokenOut):
 
 
 def _org(org) -> dict:
-    return {"id": org.pk, "slug": org.slug, "name": org.name, "description": org.description,
-            "created_at": org.created_at}
+    return {
+        "id": org.pk,
+        "slug": org.slug,
+        "name": org.name,
+        "description": org.description,
+        "created_at": org.created_at,
+    }
 
 
 def _member(m: Membership) -> dict:
-    return {"id": m.pk, "username": m.user.username, "full_name": m.user.full_name, "email": m.user.email,
-            "role": m.role, "created_at": m.created_at}
+    return {
+        "id": m.pk,
+        "username": m.user.username,
+        "full_name": m.user.full_name,
+        "email": m.user.email,
+        "role": m.role,
+        "created_at": m.created_at,
+    }
 
 
 def _token(t: ApiToken) -> dict:
-    return {"id": t.pk, "name": t.name, "role": t.role, "username": t.user.username, "prefix": t.prefix,
-            "status": t.status, "created_at": t.created_at, "expires_at": t.expires_at,
-            "last_used_at": t.last_used_at}
+    return {
+        "id": t.pk,
+        "name": t.name,
+        "role": t.role,
+        "username": t.user.username,
+        "prefix": t.prefix,
+        "status": t.status,
+        "created_at": t.created_at,
+        "expires_at": t.expires_at,
+        "last_used_at": t.last_used_at,
+    }
 
 
 @router.get("/me", response={200: MeOut, **ERRORS}, summary="Who this token acts as")
 def me(request):
     tenant = request.auth
-    return {"username": tenant.user.username, "full_name": tenant.user.full_name,
-            "organization": _org(tenant.organization), "role": tenant.role, "token_name": tenant.token.name}
+    return {
+        "username": tenant.user.username,
+        "full_name": tenant.user.full_name,
+        "organization": _org(tenant.organization),
+        "role": tenant.role,
+        "token_name": tenant.token.name,
+    }
 
 
 @router.get("/orgs/{org}", response={200: OrganizationOut, **ERRORS})
@@ -125,7 +149,8 @@ def organization_patch(request, org: str, payload: OrganizationPatch):
     tenant = tenant_for(request, org, Perm.MANAGE_ORGANIZATION)
     current = tenant.organization
     updated = services.organization_update(
-        actor=tenant.user, organization=current,
+        actor=tenant.user,
+        organization=current,
         name=payload.name if payload.name is not None else current.name,
         description=payload.description if payload.description is not None else current.description,
     )
@@ -149,8 +174,9 @@ def members_add(request, org: str, payload: MemberIn):
     user = services.user_for_login(payload.user)
     if user is None:
         raise Http404("no account has this username or email; send an invitation instead")
-    membership = services.membership_add(actor=tenant.user, organization=tenant.organization, user=user,
-                                         role=payload.role)
+    membership = services.membership_add(
+        actor=tenant.user, organization=tenant.organization, user=user, role=payload.role
+    )
     return 201, _member(membership)
 
 
@@ -177,10 +203,16 @@ def members_remove(request, org: str, member_id: int):
 @router.post("/orgs/{org}/invitations", response={201: InvitationOut, **ERRORS})
 def invitations_create(request, org: str, payload: InvitationIn):
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
-    invitation, raw = services.invitation_create(actor=tenant.user, organization=tenant.organization,
-                                                 email=payload.email, role=payload.role)
-    return 201, {"id": invitation.pk, "email": invitation.email, "role": invitation.role,
-                 "expires_at": invitation.expires_at, "secret": raw}
+    invitation, raw = services.invitation_create(
+        actor=tenant.user, organization=tenant.organization, email=payload.email, role=payload.role
+    )
+    return 201, {
+        "id": invitation.pk,
+        "email": invitation.email,
+        "role": invitation.role,
+        "expires_at": invitation.expires_at,
+        "secret": raw,
+    }
 
 
 @router.get("/orgs/{org}/tokens", response={200: Page[TokenOut], **ERRORS})
@@ -199,8 +231,13 @@ def tokens_create(request, org: str, payload: TokenIn):
     # A token may mint tokens, but never one with more rights than itself.
     if not role_within(payload.role, tenant.role):
         raise Forbidden(f"this token ({tenant.role}) cannot create a {payload.role} token", field="role")
-    token, raw = services.api_token_create(actor=tenant.user, organization=tenant.organization, name=payload.name,
-                                           role=payload.role, expires_at=payload.expires_at)
+    token, raw = services.api_token_create(
+        actor=tenant.user,
+        organization=tenant.organization,
+        name=payload.name,
+        role=payload.role,
+        expires_at=payload.expires_at,
+    )
     return 201, {**_token(token), "secret": raw}
 
 

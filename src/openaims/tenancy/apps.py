@@ -20,18 +20,29 @@ class TenancyConfig(AppConfig):
             return tenant.organization
 
         registry.register(
-            "tenancy.organization", "Organization", organization_lookup,
+            "tenancy.organization",
+            "Organization",
+            organization_lookup,
             lambda t, obj: reverse("tenancy:settings", args=[t.organization.slug]),
         )
         registry.register(
-            "tenancy.membership", "Membership", lambda t, pk: get_membership_for_tenant(t, int(pk)),
+            "tenancy.membership",
+            "Membership",
+            lambda t, pk: get_membership_for_tenant(t, int(pk)),
             lambda t, obj: reverse("tenancy:member", args=[t.organization.slug, obj.pk]),
         )
         registry.register("tenancy.apitoken", "API token", lambda t, pk: get_token_for_tenant(t, int(pk)))
 
-        nav.register("5", "Roles & members", lambda t: reverse("tenancy:members", args=[t.organization.slug]),
-                     clause="5.3", order=30)
-        nav.register("settings", "Organization", lambda t: reverse("tenancy:settings", args=[t.organization.slug]),
-                     order=10)
-        nav.register("settings", "API tokens", lambda t: reverse("tenancy:tokens", args=[t.organization.slug]),
-                     order=20)
+        nav.register(
+            "5",
+            "Roles & members",
+            lambda t: reverse("tenancy:members", args=[t.organization.slug]),
+            clause="5.3",
+            order=30,
+        )
+        nav.register(
+            "settings", "Organization", lambda t: reverse("tenancy:settings", args=[t.organization.slug]), order=10
+        )
+        nav.register(
+            "settings", "API tokens", lambda t: reverse("tenancy:tokens", args=[t.organization.slug]), order=20
+        )

@@ -12,8 +12,9 @@ class OrganizationForm(forms.Form):
 
 
 class OrganizationCreateForm(OrganizationForm):
-    slug = forms.SlugField(max_length=50, required=False,
-                           help_text="Short name used in addresses; made from the name if left empty.")
+    slug = forms.SlugField(
+        max_length=50, required=False, help_text="Short name used in addresses; made from the name if left empty."
+    )
 
     def clean_slug(self):
         slug = self.cleaned_data.get("slug")
@@ -39,8 +40,7 @@ class RoleForm(forms.Form):
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=80, help_text="What the token is for, e.g. 'training pipeline'.")
     role = forms.ChoiceField(choices=Role.choices)
-    expires_at = forms.DateField(required=False, label="Expires on",
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    expires_at = forms.DateField(required=False, label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, ceiling: str, **kwargs):
         super().__init__(*args, **kwargs)

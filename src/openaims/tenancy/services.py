@@ -48,13 +48,19 @@ def organization_create(*, actor, name: str, owner, slug: str | None = None, des
         _full_clean(org)
         org.save()
         record_event(
-            actor=actor, organization=org, obj=org, action=Action.CREATE,
+            actor=actor,
+            organization=org,
+            obj=org,
+            action=Action.CREATE,
             changes=diff({}, snapshot(org, Organization.AUDITED_FIELDS)),
         )
         membership = Membership(organization=org, user=owner, role=Role.OWNER)
         membership.save()
         record_event(
-            actor=actor, organization=org, obj=membership, action=Action.CREATE,
+            actor=actor,
+            organization=org,
+            obj=membership,
+            action=Action.CREATE,
             changes=diff({}, snapshot(membership, Membership.AUDITED_FIELDS)),
         )
     return org
@@ -85,7 +91,10 @@ def membership_add(*, actor, organization: Organization, user, role: str) -> Mem
             raise Conflict(f"{user.get_username()} is already a member", field="user")
         membership = Membership.objects.create(organization=organization, user=user, role=role)
         record_event(
-            actor=actor, organization=organization, obj=membership, action=Action.CREATE,
+            actor=actor,
+            organization=organization,
+            obj=membership,
+            action=Action.CREATE,
             changes=diff({}, snapshot(membership, Membership.AUDITED_FIELDS)),
         )
     return membership
@@ -104,7 +113,10 @@ def membership_change_role(*, actor, membership: Membership, role: str) -> Membe
         locked.role = role
         locked.save(update_fields=["role"])
         record_event(
-            actor=actor, organization=locked.organization, obj=locked, action=Action.UPDATE,
+            actor=actor,
+            organization=locked.organization,
+            obj=locked,
+            action=Action.UPDATE,
             changes=diff(before, snapshot(locked, Membership.AUDITED_FIELDS)),
         )
     return locked
@@ -116,7 +128,10 @@ def membership_remove(*, actor, membership: Membership) -> None:
         if locked.role == Role.OWNER and _owner_count(locked.organization) <= 1:
             raise Conflict("the last owner cannot be removed; make someone else owner first")
         record_event(
-            actor=actor, organization=locked.organization, obj=locked, action=Action.DELETE,
+            actor=actor,
+            organization=locked.organization,
+            obj=locked,
+            action=Action.DELETE,
             changes=diff(snapshot(locked, Membership.AUDITED_FIELDS), {}),
         )
         # Their tokens for this organization stop working with the membership.
@@ -133,13 +148,20 @@ def invitation_create(*, actor, organization: Organization, email: str, role: st
     raw, _lookup, digest = new_secret(INVITATION_PREFIX)
     with transaction.atomic():
         invitation = Invitation(
-            organization=organization, email=email.strip().lower(), role=role, token_hash=digest,
-            invited_by=actor, expires_at=timezone.now() + timedelta(days=settings.AIMS_INVITATION_DAYS),
+            organization=organization,
+            email=email.strip().lower(),
+            role=role,
+            token_hash=digest,
+            invited_by=actor,
+            expires_at=timezone.now() + timedelta(days=settings.AIMS_INVITATION_DAYS),
         )
         _full_clean(invitation, exclude=["invited_by"])
         invitation.save()
         record_event(
-            actor=actor, organization=organization, obj=invitation, action=Action.CREATE,
+            actor=actor,
+            organization=organization,
+            obj=invitation,
+            action=Action.CREATE,
             changes={"email": [None, invitation.email], "role": [None, role]},
         )
     return invitation, raw
@@ -165,7 +187,10 @@ def invitation_accept(*, user, raw: str) -> Membership:
         invitation.accepted_at, invitation.accepted_by = timezone.now(), user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         record_event(
-            actor=user, organization=invitation.organization, obj=invitation, action="accept",
+            actor=user,
+            organization=invitation.organization,
+            obj=invitation,
+            action="accept",
             changes={"accepted_by": [None, user.pk]},
         )
         return membership_add(actor=user, organization=invitation.organization, user=user, role=invitation.role)
@@ -193,19 +218,29 @@ def api_token_create(
         raise ServiceError(f"unknown role {role!r}", field="role")
     if not role_within(role, membership.role):
         allowed = ", ".join(roles_within(membership.role))
-        raise Forbidden(f"a token cannot have more rights than you; as {membership.role} choose {allowed}", field="role")
+        raise Forbidden(
+            f"a token cannot have more rights than you; as {membership.role} choose {allowed}", field="role"
+        )
     if expires_at is not None and expires_at <= timezone.now():
         raise ServiceError("the expiry date must be in the future", field="expires_at")
     raw, lookup, digest = new_secret(TOKEN_PREFIX)
     with transaction.atomic():
         token = ApiToken(
-            organization=organization, user=actor, name=name.strip(), role=role, prefix=lookup,
-            token_hash=digest, expires_at=expires_at,
+            organization=organization,
+            user=actor,
+            name=name.strip(),
+            role=role,
+            prefix=lookup,
+            token_hash=digest,
+            expires_at=expires_at,
         )
         _full_clean(token, exclude=["user", "organization"])
         token.save()
         record_event(
-            actor=actor, organization=organization, obj=token, action=Action.CREATE,
+            actor=actor,
+            organization=organization,
+            obj=token,
+            action=Action.CREATE,
             changes={"name": [None, token.name], "role": [None, role], "user": [None, actor.pk]},
         )
     return token, raw
@@ -231,8 +266,10 @@ def api_token_authenticate(raw: str) -> Tenant | None:
     if token is None or token.status != "active" or not hmac.compare_digest(token.token_hash, sha256_hex(raw)):
         return None
     membership = (
-        Membership.objects.for_user(token.user).select_related("organization", "user")
-        .filter(organization_id=token.organization_id).first()
+        Membership.objects.for_user(token.user)
+        .select_related("organization", "user")
+        .filter(organization_id=token.organization_id)
+        .first()
     )
     if membership is None:
         return None

@@ -51,8 +51,11 @@ def organization_create_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             org = services.organization_create(
-                actor=request.user, owner=request.user, name=form.cleaned_data["name"],
-                slug=form.cleaned_data["slug"] or None, description=form.cleaned_data["description"],
+                actor=request.user,
+                owner=request.user,
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"] or None,
+                description=form.cleaned_data["description"],
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -78,10 +81,17 @@ def settings_view(request):
             else:
                 messages.success(request, "Saved.")
                 return redirect("tenancy:settings", org.slug)
-    return render(request, "tenancy/settings.html", {
-        "form": form, "object_type": "tenancy.organization", "object_id": org.pk,
-        "can_edit": tenant.can(Perm.MANAGE_ORGANIZATION),
-    }, status=_status(request))
+    return render(
+        request,
+        "tenancy/settings.html",
+        {
+            "form": form,
+            "object_type": "tenancy.organization",
+            "object_id": org.pk,
+            "can_edit": tenant.can(Perm.MANAGE_ORGANIZATION),
+        },
+        status=_status(request),
+    )
 
 
 @tenant_view(Perm.READ)
@@ -98,8 +108,13 @@ def members_view(request):
         members = members.filter(role=role)
     page = paginate(request, members.order_by("user__username"))
     context = {
-        "page": page, "q": q, "role": role, "roles": Role.choices, "role_descriptions": ROLE_DESCRIPTIONS,
-        "query": query_without_page(request), "can_manage": tenant.can(Perm.MANAGE_MEMBERS),
+        "page": page,
+        "q": q,
+        "role": role,
+        "roles": Role.choices,
+        "role_descriptions": ROLE_DESCRIPTIONS,
+        "query": query_without_page(request),
+        "can_manage": tenant.can(Perm.MANAGE_MEMBERS),
     }
     if context["can_manage"]:
         context["add_form"] = MemberAddForm()
@@ -122,17 +137,24 @@ def member_add_view(request):
             form.add_error("user", "no account has this username or email; send an invitation instead")
         else:
             try:
-                services.membership_add(actor=request.user, organization=tenant.organization, user=user,
-                                        role=form.cleaned_data["role"])
+                services.membership_add(
+                    actor=request.user, organization=tenant.organization, user=user, role=form.cleaned_data["role"]
+                )
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
                 messages.success(request, f"{user.get_username()} was added as {form.cleaned_data['role']}.")
                 return redirect("tenancy:members", tenant.organization.slug)
-    return render(request, "tenancy/member_form.html", {"form": form, "title": "Add a member",
-                                                        "action": reverse("tenancy:member_add",
-                                                                          args=[tenant.organization.slug])},
-                  status=400)
+    return render(
+        request,
+        "tenancy/member_form.html",
+        {
+            "form": form,
+            "title": "Add a member",
+            "action": reverse("tenancy:member_add", args=[tenant.organization.slug]),
+        },
+        status=400,
+    )
 
 
 @tenant_view(Perm.MANAGE_MEMBERS)
@@ -150,10 +172,12 @@ def invite_view(request):
         else:
             link = request.build_absolute_uri(reverse("tenancy:accept", args=[raw]))
             return render(request, "tenancy/invitation_created.html", {"invitation": invitation, "link": link})
-    return render(request, "tenancy/member_form.html", {"form": form, "title": "Invite someone",
-                                                        "action": reverse("tenancy:invite",
-                                                                          args=[tenant.organization.slug])},
-                  status=400)
+    return render(
+        request,
+        "tenancy/member_form.html",
+        {"form": form, "title": "Invite someone", "action": reverse("tenancy:invite", args=[tenant.organization.slug])},
+        status=400,
+    )
 
 
 @tenant_view(Perm.MANAGE_MEMBERS)
@@ -180,18 +204,27 @@ def member_view(request, pk: int):
             return render(request, "403.html", {"reason": "Only owners change roles."}, status=403)
         if form.is_valid():
             try:
-                services.membership_change_role(actor=request.user, membership=membership,
-                                                role=form.cleaned_data["role"])
+                services.membership_change_role(
+                    actor=request.user, membership=membership, role=form.cleaned_data["role"]
+                )
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
                 messages.success(request, f"{membership.user.get_username()} is now {form.cleaned_data['role']}.")
                 return redirect("tenancy:member", tenant.organization.slug, membership.pk)
         status = 400
-    return render(request, "tenancy/member.html", {
-        "membership": membership, "form": form, "can_manage": tenant.can(Perm.MANAGE_MEMBERS),
-        "object_type": "tenancy.membership", "object_id": membership.pk,
-    }, status=status)
+    return render(
+        request,
+        "tenancy/member.html",
+        {
+            "membership": membership,
+            "form": form,
+            "can_manage": tenant.can(Perm.MANAGE_MEMBERS),
+            "object_type": "tenancy.membership",
+            "object_id": membership.pk,
+        },
+        status=status,
+    )
 
 
 @tenant_view(Perm.MANAGE_MEMBERS)
@@ -222,7 +255,9 @@ def tokens_view(request):
         expires = form.cleaned_data["expires_at"]
         try:
             token, raw = services.api_token_create(
-                actor=request.user, organization=tenant.organization, name=form.cleaned_data["name"],
+                actor=request.user,
+                organization=tenant.organization,
+                name=form.cleaned_data["name"],
                 role=form.cleaned_data["role"],
                 expires_at=timezone.make_aware(datetime.combine(expires, time.max)) if expires else None,
             )
@@ -232,9 +267,16 @@ def tokens_view(request):
             created = {"token": token, "secret": raw}
             form = TokenForm(ceiling=tenant.role)
     status = 400 if request.method == "POST" and created is None else 200
-    return render(request, "tenancy/tokens.html", {
-        "page": paginate(request, tokens), "form": form, "created": created,
-    }, status=status)
+    return render(
+        request,
+        "tenancy/tokens.html",
+        {
+            "page": paginate(request, tokens),
+            "form": form,
+            "created": created,
+        },
+        status=status,
+    )
 
 
 @tenant_view(Perm.READ)
@@ -252,8 +294,12 @@ def accept_view(request, secret: str):
     if invitation is None:
         return render(request, "tenancy/accept.html", {"error": "This invitation link is not valid."}, status=404)
     if invitation.status != "open":
-        return render(request, "tenancy/accept.html",
-                      {"error": f"This invitation is {invitation.status}.", "invitation": invitation}, status=410)
+        return render(
+            request,
+            "tenancy/accept.html",
+            {"error": f"This invitation is {invitation.status}.", "invitation": invitation},
+            status=410,
+        )
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     signup = None
@@ -262,9 +308,13 @@ def accept_view(request, secret: str):
         if request.method == "POST" and signup.is_valid():
             try:
                 with transaction.atomic():  # no account without its membership
-                    user = user_create(actor=None, username=signup.cleaned_data["username"],
-                                       password=signup.cleaned_data["password"], email=invitation.email,
-                                       full_name=signup.cleaned_data["full_name"])
+                    user = user_create(
+                        actor=None,
+                        username=signup.cleaned_data["username"],
+                        password=signup.cleaned_data["password"],
+                        email=invitation.email,
+                        full_name=signup.cleaned_data["full_name"],
+                    )
                     services.invitation_accept(user=user, raw=secret)
             except ServiceError as exc:
                 add_service_error(signup, exc)
@@ -278,5 +328,4 @@ def accept_view(request, secret: str):
             messages.error(request, exc.message)
         else:
             return redirect("web:dashboard", invitation.organization.slug)
-    return render(request, "tenancy/accept.html", {"invitation": invitation, "form": signup},
-                  status=_status(request))
+    return render(request, "tenancy/accept.html", {"invitation": invitation, "form": signup}, status=_status(request))

@@ -37,8 +37,9 @@ class NavItem:
 _items: list[NavItem] = []
 
 
-def register(section: str, label: str, url: Callable, *, perm: str = "read", clause: str | None = None,
-             order: int = 50) -> None:
+def register(
+    section: str, label: str, url: Callable, *, perm: str = "read", clause: str | None = None, order: int = 50
+) -> None:
     if section not in _SECTION_KEYS:
         raise ValueError(f"unknown navigation section {section!r}")
     if any(item.section == section and item.label == label for item in _items):
@@ -55,8 +56,14 @@ def build(tenant, current_path: str) -> list[dict]:
             if not tenant.can(item.perm):
                 continue
             url = item.url(tenant)
-            entries.append({"label": item.label, "url": url, "clause": item.clause,
-                            "active": current_path == url or (url != root and current_path.startswith(url))})
+            entries.append(
+                {
+                    "label": item.label,
+                    "url": url,
+                    "clause": item.clause,
+                    "active": current_path == url or (url != root and current_path.startswith(url)),
+                }
+            )
         if entries:
             sections.append({"key": key, "title": title, "items": entries})
     return sections

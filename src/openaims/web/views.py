@@ -33,22 +33,35 @@ def dashboard_view(request):
     recent = []
     if tenant.can(Perm.AUDIT_LOG):
         recent = list(AuditEvent.objects.for_organization(org).order_by("-seq")[:10])
-    return render(request, "web/dashboard.html", {
-        "members_total": sum(members_by_role.values()), "members_by_role": sorted(members_by_role.items()),
-        "events_total": AuditEvent.objects.for_organization(org).count() if tenant.can(Perm.AUDIT_LOG) else None,
-        "recent": recent,
-    })
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "members_total": sum(members_by_role.values()),
+            "members_by_role": sorted(members_by_role.items()),
+            "events_total": AuditEvent.objects.for_organization(org).count() if tenant.can(Perm.AUDIT_LOG) else None,
+            "recent": recent,
+        },
+    )
 
 
 def csrf_failure(request, reason: str = ""):
-    return render(request, "400.html", {
-        "title": "The form expired",
-        "reason": "This form was not accepted because its security token is missing or out of date "
-                  "(for example after logging in again in another tab). Go back, reload the page and try again.",
-    }, status=403)
+    return render(
+        request,
+        "400.html",
+        {
+            "title": "The form expired",
+            "reason": "This form was not accepted because its security token is missing or out of date "
+            "(for example after logging in again in another tab). Go back, reload the page and try again.",
+        },
+        status=403,
+    )
 
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", {"title": "Bad request",
-                                        "reason": "The request could not be understood (it may be too large)."},
-                  status=400)
+    return render(
+        request,
+        "400.html",
+        {"title": "Bad request", "reason": "The request could not be understood (it may be too large)."},
+        status=400,
+    )

@@ -6,45 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chain', models.CharField(help_text="Organization id, or 'global'.", max_length=32, unique=True)),
-                ('last_seq', models.PositiveBigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("chain", models.CharField(help_text="Organization id, or 'global'.", max_length=32, unique=True)),
+                ("last_seq", models.PositiveBigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000", max_length=64
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveBigIntegerField(help_text="Position in the organization's chain, from 1.")),
-                ('occurred_at_us', models.BigIntegerField(help_text='Microseconds since the Unix epoch, UTC.')),
-                ('actor_label', models.CharField(blank=True, max_length=150)),
-                ('object_type', models.CharField(max_length=100)),
-                ('object_id', models.CharField(max_length=64)),
-                ('object_repr', models.CharField(blank=True, max_length=200)),
-                ('action', models.CharField(max_length=40)),
-                ('changes', models.TextField(default='{}')),
-                ('context', models.TextField(default='{}')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='tenancy.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveBigIntegerField(help_text="Position in the organization's chain, from 1.")),
+                ("occurred_at_us", models.BigIntegerField(help_text="Microseconds since the Unix epoch, UTC.")),
+                ("actor_label", models.CharField(blank=True, max_length=150)),
+                ("object_type", models.CharField(max_length=100)),
+                ("object_id", models.CharField(max_length=64)),
+                ("object_repr", models.CharField(blank=True, max_length=200)),
+                ("action", models.CharField(max_length=40)),
+                ("changes", models.TextField(default="{}")),
+                ("context", models.TextField(default="{}")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['organization', 'object_type', 'object_id'], name='audit_event_object')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('organization__isnull', False)), fields=('organization', 'seq'), name='audit_event_org_seq_unique'), models.UniqueConstraint(condition=models.Q(('organization__isnull', True)), fields=('seq',), name='audit_event_global_seq_unique')],
+                "indexes": [
+                    models.Index(fields=["organization", "object_type", "object_id"], name="audit_event_object")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("organization__isnull", False)),
+                        fields=("organization", "seq"),
+                        name="audit_event_org_seq_unique",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("organization__isnull", True)),
+                        fields=("seq",),
+                        name="audit_event_global_seq_unique",
+                    ),
+                ],
             },
         ),
     ]
