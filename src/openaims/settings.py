@@ -126,7 +126,10 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# The shared layout's own assets (CSS, vendored htmx); each app keeps its own under <app>/static/.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Only for `collectstatic` behind a separate web server; WhiteNoise serves from the app folders otherwise.
+STATIC_ROOT = env_str("AIMS_STATIC_ROOT")
 # WhiteNoise serves straight from the app folders: no collectstatic step before the first start.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

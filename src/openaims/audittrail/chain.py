@@ -104,6 +104,13 @@ def _prev_hash_at(organization_id: int | None, seq: int) -> str | None:
     return row[0] if row else None
 
 
+def _count(organization_id: int | None) -> int:
+    where, params = _where(organization_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {_TABLE} WHERE {where}", params)
+        return cursor.fetchone()[0]
+
+
 def verify_chain(organization_id: int | None) -> VerifyResult:
     """Walk one chain in order and report the first broken link, classified by what explains it."""
     key = chain_key(organization_id)
@@ -127,7 +134,9 @@ def verify_chain(organization_id: int | None) -> VerifyResult:
             )
             content_ok = sha(message.encode()).hexdigest() == digest
             if not (content_ok and linked == prev_hash and seq == prev_seq + 1):
-                return _classify(organization_id, broken, head_seq, prev_seq, prev_hash, seq, linked, content_ok)
+                return _classify(
+                    organization_id, broken, head_seq, prev_seq, prev_hash, seq, linked, digest, content_ok
+                )
             prev_seq, prev_hash = seq, digest
             checked += 1
 
@@ -141,13 +150,32 @@ def verify_chain(organization_id: int | None) -> VerifyResult:
 
 
 def _classify(
-    organization_id, broken, head_seq: int, prev_seq: int, prev_hash: str, seq: int, linked: str, content_ok: bool
+    organization_id,
+    broken,
+    head_seq: int,
+    prev_seq: int,
+    prev_hash: str,
+    seq: int,
+    linked: str,
+    digest: str,
+    content_ok: bool,
 ) -> VerifyResult:
-    """Explain why event `seq` does not follow the verified event `prev_seq` (runs once, on failure)."""
-    if seq > head_seq:
-        return broken("inserted", seq, f"it stands after the recorded chain head #{head_seq}")
+    """Explain why event `seq` does not follow the verified event `prev_seq` (runs once, on failure).
+
+    The simplest tampering that explains what is seen wins; every test is a query or two, never a
+    second walk.
+    """
     if linked == prev_hash and seq == prev_seq + 1:
+        # In place and linked to its predecessor, but its content does not match its hash.
+        if seq > head_seq:
+            return broken("inserted", seq, f"it stands after the recorded chain head #{head_seq}")
+        if _prev_hash_at(organization_id, seq + 1) == prev_hash:
+            return broken("inserted", seq, "the event after it links past it, to its predecessor")
         return broken("edited", seq, "its content no longer matches its hash (a field was changed)")
+    if content_ok:
+        first = _lookup_seq_by_hash(organization_id, digest)
+        if first is not None and first < seq:
+            return broken("inserted", seq, f"it is a copy of event #{first}")
     target = 0 if linked == GENESIS_HASH else _lookup_seq_by_hash(organization_id, linked)
     if target is not None and target >= seq:
         return broken("reordered", seq, f"it links to event #{target}, which now stands after it")
@@ -157,6 +185,8 @@ def _classify(
             target + 1,
             f"event #{seq} links to #{target}, so #{target + 1}..#{prev_seq} were put in between",
         )
+    if seq > head_seq:
+        return broken("inserted", seq, f"it stands after the recorded chain head #{head_seq}")
     if seq > prev_seq + 1:
         return broken("deleted", prev_seq + 1, f"events #{prev_seq + 1}..#{seq - 1} are missing")
     if target is None:
@@ -165,6 +195,16 @@ def _classify(
             return broken("inserted", seq, "the event after it links past it, to its predecessor")
         if not content_ok:
             return broken("edited", seq, "its content no longer matches its hash (a field was changed)")
+        count = _count(organization_id)
+        if count < head_seq:
+            return broken(
+                "deleted",
+                seq,
+                f"it links to a hash no event has and the chain holds {count} events where its head records "
+                f"{head_seq}: events before it were removed and the rest renumbered",
+            )
+        if prev_seq == 0:
+            return broken("edited", seq, "the first event links to a hash no event has: it was rewritten and rehashed")
         return broken(
             "edited",
             prev_seq,

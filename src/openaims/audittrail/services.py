@@ -47,9 +47,14 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:
-    """{field: [before, after]} for the fields whose value differs."""
+    """{field: [before, after]} for the fields whose value differs; a missing value and "" count as equal."""
     keys = list(dict.fromkeys([*before, *after]))
-    return {key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)}
+
+    def value(side, key):
+        found = side.get(key)
+        return None if found == "" else found
+
+    return {key: [value(before, key), value(after, key)] for key in keys if value(before, key) != value(after, key)}
 
 
 @dataclass

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
@@ -31,9 +31,12 @@ def comments_add(request, org: str, object_type: str, object_id: str, payload: C
     tenant = tenant_for(request, org, Perm.COMMENT)
     _kind, obj = registry.resolve(tenant, object_type, object_id)
     comment = comment_add(actor=tenant.user, organization=tenant.organization, target=obj, body=payload.body)
-    return 201, {
-        "id": comment.pk,
-        "author": tenant.user.username,
-        "body": comment.body,
-        "created_at": comment.created_at.isoformat(),
-    }
+    return Status(
+        201,
+        {
+            "id": comment.pk,
+            "author": tenant.user.username,
+            "body": comment.body,
+            "created_at": comment.created_at.isoformat(),
+        },
+    )

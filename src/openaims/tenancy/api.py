@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
@@ -177,7 +177,7 @@ def members_add(request, org: str, payload: MemberIn):
     membership = services.membership_add(
         actor=tenant.user, organization=tenant.organization, user=user, role=payload.role
     )
-    return 201, _member(membership)
+    return Status(201, _member(membership))
 
 
 @router.get("/orgs/{org}/members/{member_id}", response={200: MemberOut, **ERRORS})
@@ -197,7 +197,7 @@ def members_change_role(request, org: str, member_id: int, payload: RoleIn):
 def members_remove(request, org: str, member_id: int):
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
     services.membership_remove(actor=tenant.user, membership=get_membership_for_tenant(tenant, member_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/orgs/{org}/invitations", response={201: InvitationOut, **ERRORS})
@@ -206,13 +206,16 @@ def invitations_create(request, org: str, payload: InvitationIn):
     invitation, raw = services.invitation_create(
         actor=tenant.user, organization=tenant.organization, email=payload.email, role=payload.role
     )
-    return 201, {
-        "id": invitation.pk,
-        "email": invitation.email,
-        "role": invitation.role,
-        "expires_at": invitation.expires_at,
-        "secret": raw,
-    }
+    return Status(
+        201,
+        {
+            "id": invitation.pk,
+            "email": invitation.email,
+            "role": invitation.role,
+            "expires_at": invitation.expires_at,
+            "secret": raw,
+        },
+    )
 
 
 @router.get("/orgs/{org}/tokens", response={200: Page[TokenOut], **ERRORS})
@@ -238,11 +241,11 @@ def tokens_create(request, org: str, payload: TokenIn):
         role=payload.role,
         expires_at=payload.expires_at,
     )
-    return 201, {**_token(token), "secret": raw}
+    return Status(201, {**_token(token), "secret": raw})
 
 
 @router.delete("/orgs/{org}/tokens/{token_id}", response={204: None, **ERRORS})
 def tokens_revoke(request, org: str, token_id: int):
     tenant = tenant_for(request, org, Perm.READ)
     services.api_token_revoke(actor=tenant.user, token=get_token_for_tenant(tenant, token_id))
-    return 204, None
+    return Status(204, None)

@@ -41,8 +41,6 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(default=timezone.now)
 
-    AUDITED_FIELDS = ("user", "role")
-
     objects = MembershipQuerySet.as_manager()
 
     class Meta:

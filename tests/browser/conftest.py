@@ -1,0 +1,120 @@
+"""Fixtures for the browser tests: one headless Chromium (Debian's, not Playwright's download) per run.
+
+Run with `python -m pytest -m browser tests/browser`; the main run excludes them with `-m "not browser"`.
+Every test here gets a fresh browser context (cookies, storage) and a `BrowserPage` that records every
+request URL and console error, so a test can assert that all assets are local and nothing failed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+# Playwright's sync API drives its event loop from this thread; Django's ORM (used to build the test
+# data and by pytest-django's flush between tests) would otherwise refuse to run "in an async context".
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+IGNORED_CONSOLE_ERRORS: list[re.Pattern] = []
+TIMEOUT_MS = 10_000
+
+
+def _chromium_path() -> str | None:
+    for candidate in (os.environ.get("AIMS_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    executable = _chromium_path()
+    if executable is None:
+        pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium) or $AIMS_CHROMIUM")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@dataclass
+class BrowserPage:
+    """A Playwright page plus what it saw: every request URL and every console error / page error."""
+
+    page: object
+    base_url: str
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    checked: bool = False
+
+    def external_requests(self) -> list[str]:
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme not in ("data", "blob", "about") and urlsplit(url).hostname not in LOCAL_HOSTS
+        ]
+
+    def assert_clean(self) -> None:
+        self.checked = True
+        assert self.external_requests() == [], "requests left localhost (all assets must be served locally)"
+        assert self.console_errors == [], "the browser console reported errors"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture
+def web(browser, live_server, request):
+    """A fresh browser context on the live server; asserts no external request and no console error at the end."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    seen = BrowserPage(page=page, base_url=live_server.url)
+    page.on("request", lambda request: seen.requests.append(request.url))
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            text = f"{msg.text} @ {msg.location}"
+            if not any(pattern.search(text) for pattern in IGNORED_CONSOLE_ERRORS):
+                seen.console_errors.append(text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: seen.console_errors.append(f"uncaught: {exc}"))
+    try:
+        yield seen
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:  # keep what the browser showed when the test failed
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+        elif not seen.checked:  # a test that forgot to check still gets checked
+            seen.assert_clean()
+    finally:
+        context.close()
