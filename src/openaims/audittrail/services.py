@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from openaims.audittrail.chain import chain_key, event_hash
 from openaims.audittrail.context import current as current_context
@@ -80,7 +80,26 @@ def _locked_head(organization_id: int | None) -> AuditChainHead:
     return head
 
 
-def _build(head: AuditChainHead, organization_id, spec: EventSpec, context: str, now_us: int) -> AuditEvent:
+# The columns of an event in the order `_values` produces them, for the bulk INSERT.
+_FIELDS = (
+    "organization",
+    "seq",
+    "occurred_at_us",
+    "actor",
+    "actor_label",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "action",
+    "changes",
+    "context",
+    "prev_hash",
+    "hash",
+)
+
+
+def _values(head: AuditChainHead, organization_id, spec: EventSpec, context: str, now_us: int) -> tuple:
+    """The next event's column values (in `_FIELDS` order), its hash chained onto `head`, which advances."""
     actor = spec.actor if spec.actor is not None and getattr(spec.actor, "pk", None) else None
     actor_id = actor.pk if actor else None
     actor_label = _clean(actor.get_username(), 150) if actor else ""
@@ -89,6 +108,7 @@ def _build(head: AuditChainHead, organization_id, spec: EventSpec, context: str,
     object_repr = _clean(spec.object_repr, 200)
     action = _clean(spec.action, 40)
     changes = canonical_json(spec.changes)
+    prev_hash = head.last_hash
     digest = event_hash(
         organization_id,
         now_us,
@@ -100,25 +120,37 @@ def _build(head: AuditChainHead, organization_id, spec: EventSpec, context: str,
         action,
         changes,
         context,
-        head.last_hash,
+        prev_hash,
     )
-    event = AuditEvent(
-        organization_id=organization_id,
-        seq=head.last_seq + 1,
-        occurred_at_us=now_us,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        object_type=object_type,
-        object_id=object_id,
-        object_repr=object_repr,
-        action=action,
-        changes=changes,
-        context=context,
-        prev_hash=head.last_hash,
-        hash=digest,
+    head.last_seq += 1
+    head.last_hash = digest
+    return (
+        organization_id,
+        head.last_seq,
+        now_us,
+        actor_id,
+        actor_label,
+        object_type,
+        object_id,
+        object_repr,
+        action,
+        changes,
+        context,
+        prev_hash,
+        digest,
     )
-    head.last_seq, head.last_hash = event.seq, digest
-    return event
+
+
+def _build(head: AuditChainHead, organization_id, spec: EventSpec, context: str, now_us: int) -> AuditEvent:
+    values = _values(head, organization_id, spec, context, now_us)
+    return AuditEvent(**{AuditEvent._meta.get_field(name).attname: value for name, value in zip(_FIELDS, values)})
+
+
+def _insert_sql() -> str:
+    meta = AuditEvent._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in _FIELDS)
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(_FIELDS))})"
 
 
 def record_event(
@@ -154,21 +186,28 @@ def record_event(
 
 
 def record_events_bulk(*, organization, specs: Iterable[EventSpec], batch_size: int = 5000) -> int:
-    """Append many events in one transaction (bulk imports, benchmarks); returns how many."""
+    """Append many events in one transaction (bulk imports, benchmarks); returns how many.
+
+    Rows go in as plain tuples through one prepared INSERT (`executemany`), skipping model instances
+    and bulk_create's per-field preparation, which cost several times more than the hashing.
+    """
     organization_id = organization.pk if organization is not None else None
     context = canonical_json(current_context())
     count = 0
+    now = time.time_ns
     with transaction.atomic():
         head = _locked_head(organization_id)
-        batch: list[AuditEvent] = []
-        for spec in specs:
-            batch.append(_build(head, organization_id, spec, context, time.time_ns() // 1000))
-            if len(batch) >= batch_size:
-                AuditEvent.objects.bulk_create(batch)
+        query = _insert_sql()
+        batch: list[tuple] = []
+        with connection.cursor() as cursor:
+            for spec in specs:
+                batch.append(_values(head, organization_id, spec, context, now() // 1000))
+                if len(batch) >= batch_size:
+                    cursor.executemany(query, batch)
+                    count += len(batch)
+                    batch.clear()
+            if batch:
+                cursor.executemany(query, batch)
                 count += len(batch)
-                batch.clear()
-        if batch:
-            AuditEvent.objects.bulk_create(batch)
-            count += len(batch)
         head.save(update_fields=["last_seq", "last_hash"])
     return count

@@ -1,0 +1,190 @@
+"""The `aims` command as a user runs it: a real process, its own SQLite file, one readable line on failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+SECRET = "x" * 40
+
+
+def aims(*args: str, data_dir: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_") and k != "DJANGO_SETTINGS_MODULE"}
+    environment.update({"AIMS_DATA_DIR": str(data_dir), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "openaims.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 1, result
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, f"expected one line, got:\n{result.stderr}"
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_it_lists_every_command_in_help(tmp_path):
+    result = aims("--help", data_dir=tmp_path)
+    assert result.returncode == 0
+    for command in ["demo", "serve", "migrate", "createuser", "version", "audit", "org"]:
+        assert command in result.stdout
+
+
+def test_it_prints_its_version(tmp_path):
+    from openaims import __version__
+
+    assert aims("version", data_dir=tmp_path).stdout.strip() == f"openaims {__version__}"
+
+
+def test_it_refuses_to_serve_without_a_secret_key(tmp_path):
+    line = one_error_line(aims("serve", data_dir=tmp_path))
+    assert "AIMS_SECRET_KEY" in line
+
+
+def test_it_refuses_a_short_secret_key(tmp_path):
+    line = one_error_line(aims("serve", data_dir=tmp_path, AIMS_SECRET_KEY="short"))
+    assert "at least 32 characters" in line
+
+
+def test_it_refuses_an_unreadable_secret_key_file(tmp_path):
+    line = one_error_line(aims("serve", data_dir=tmp_path, AIMS_SECRET_KEY_FILE=str(tmp_path / "missing")))
+    assert "AIMS_SECRET_KEY_FILE" in line and "missing" in line
+
+
+def test_it_says_in_one_line_that_the_database_is_unreachable(tmp_path):
+    result = aims(
+        "serve",
+        data_dir=tmp_path,
+        AIMS_SECRET_KEY=SECRET,
+        AIMS_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/aims",
+    )
+    assert "cannot reach the database 127.0.0.1:" in one_error_line(result)
+
+
+def test_it_refuses_an_unsupported_database_url(tmp_path):
+    line = one_error_line(aims("migrate", data_dir=tmp_path, AIMS_DATABASE_URL="mysql://root@localhost/aims"))
+    assert "unsupported scheme 'mysql'" in line
+
+
+def test_it_refuses_a_malformed_boolean(tmp_path):
+    result = aims("migrate", data_dir=tmp_path, AIMS_DEBUG="maybe")
+    assert "AIMS_DEBUG must be true or false" in one_error_line(result)
+
+
+def test_it_refuses_to_serve_an_unmigrated_database(tmp_path):
+    line = one_error_line(aims("serve", data_dir=tmp_path, AIMS_SECRET_KEY=SECRET))
+    assert "aims migrate" in line
+
+
+def test_it_sets_up_the_demo_idempotently(tmp_path):
+    first = aims("demo", "--no-serve", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "created 2 organizations, 5 users" in first.stdout
+    assert "log in as demo / " in first.stdout
+    assert (tmp_path / "aims.sqlite3").exists() and (tmp_path / "secret_key").exists()
+    second = aims("demo", "--no-serve", data_dir=tmp_path)
+    assert second.returncode == 0 and "created 0 organizations, 0 users" in second.stdout
+    verify = aims("audit", "verify", data_dir=tmp_path)
+    assert verify.returncode == 0, verify.stdout
+    assert [line.split(":")[0] for line in verify.stdout.splitlines()] == [
+        "(global)",
+        "acme-health",
+        "northwind-lending",
+    ]
+    assert all(": OK, " in line for line in verify.stdout.splitlines())
+
+
+def test_it_creates_users_and_organizations_and_exports_the_trail(tmp_path):
+    assert aims("migrate", data_dir=tmp_path).returncode == 0
+    created = aims(
+        "createuser",
+        "erin",
+        "--email",
+        "erin@example.org",
+        data_dir=tmp_path,
+        AIMS_NEW_PASSWORD="a-long-password-for-erin",
+    )
+    assert created.returncode == 0, created.stderr
+    assert (
+        aims("org", "create", "Erin Labs", "--owner", "erin", "--slug", "erin-labs", data_dir=tmp_path).returncode == 0
+    )
+    weak = aims("createuser", "frank", data_dir=tmp_path, AIMS_NEW_PASSWORD="123")
+    assert "too short" in one_error_line(weak)
+    duplicate = aims("org", "create", "Again", "--owner", "erin", "--slug", "erin-labs", data_dir=tmp_path)
+    assert "exists already" in one_error_line(duplicate)
+    member = aims(
+        "createuser",
+        "gina",
+        "--org",
+        "erin-labs",
+        "--role",
+        "auditor",
+        data_dir=tmp_path,
+        AIMS_NEW_PASSWORD="a-long-password-for-gina",
+    )
+    assert "as auditor of erin-labs" in member.stdout
+
+    out = tmp_path / "trail.jsonl"
+    exported = aims("audit", "export", "--org", "erin-labs", "-o", str(out), data_dir=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert {e["action"] for e in events} >= {"create"}
+    assert not (tmp_path / "trail.jsonl.part").exists()
+
+    unwritable = aims(
+        "audit", "export", "--org", "erin-labs", "-o", str(tmp_path / "no" / "dir.jsonl"), data_dir=tmp_path
+    )
+    assert "cannot write" in one_error_line(unwritable)
+    unknown = aims("audit", "verify", "--org", "nope", data_dir=tmp_path)
+    assert "no organization with the slug 'nope'" in one_error_line(unknown)
+
+
+def test_it_serves_the_demo_with_a_real_server(tmp_path):
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
+    environment["AIMS_DATA_DIR"] = str(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "openaims.cli", "demo", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
+                    assert response.status == 200
+                    assert "Log in to OpenAIMS" in response.read().decode()
+                break
+            except OSError:
+                assert process.poll() is None, process.stderr.read()
+                assert time.monotonic() < deadline, "the demo server did not come up"
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/openaims/app.css", timeout=5) as response:
+            assert response.status == 200 and b"--accent" in response.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5) as response:
+            assert "/api/v1/me" in json.loads(response.read())["paths"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
