@@ -7,6 +7,7 @@ import pytest
 from openaims.api.main import api
 from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create
+from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
 from tests.matrix import EVERYONE, WHO, Endpoint, check_api
 
@@ -35,6 +36,7 @@ def new_account(cast):
 def p(template: str, **params):
     def build(cast):
         values = {"org": cast.org.slug, **{k: v(cast) if callable(v) else v for k, v in params.items()}}
+        values.pop("_", None)
         return BASE + template.format(**values)
 
     return build
@@ -101,6 +103,26 @@ ENDPOINTS = [
         COMMENTERS,
         data=lambda c: {"body": "Noted."},
         ok=(201,),
+    ),
+]
+ENDPOINTS += [
+    Endpoint(
+        "GET /orgs/{org}/catalog/frameworks",
+        "GET",
+        p("/orgs/{org}/catalog/frameworks", _=lambda c: load_tiny()),
+        EVERYONE,
+    ),
+    Endpoint(
+        "GET /orgs/{org}/catalog/frameworks/{framework}/nodes",
+        "GET",
+        p("/orgs/{org}/catalog/frameworks/{f}/nodes", f=lambda c: load_tiny()),
+        EVERYONE,
+    ),
+    Endpoint(
+        "GET /orgs/{org}/catalog/nodes/{urn}",
+        "GET",
+        p("/orgs/{org}/catalog/nodes/{n}", n=lambda c: load_tiny() and "urn:openaims:tiny-1:a.1"),
+        EVERYONE,
     ),
 ]
 NOT_TENANT_SCOPED = {"GET /me"}

@@ -8,6 +8,7 @@ from django.urls import get_resolver, reverse
 from openaims.accounts.services import user_create
 from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create, invitation_create
+from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
 from tests.matrix import EVERYONE, WHO, Endpoint, check_web
 
@@ -74,6 +75,16 @@ ENDPOINTS = [
     Endpoint(
         "audittrail:history", "GET", url("audittrail:history", "tenancy.organization", lambda c: c.org.pk), EVERYONE
     ),
+    Endpoint("catalog:frameworks", "GET", url("catalog:frameworks"), EVERYONE),
+    Endpoint(
+        "catalog:framework", "GET", lambda c: reverse("catalog:framework", args=[c.org.slug, load_tiny()]), EVERYONE
+    ),
+    Endpoint(
+        "catalog:node",
+        "GET",
+        lambda c: load_tiny() and reverse("catalog:node", args=[c.org.slug, "urn:openaims:tiny-1:a.1"]),
+        EVERYONE,
+    ),
     Endpoint(
         "comments:add",
         "POST",
@@ -125,3 +136,9 @@ def test_it_returns_404_for_a_member_of_another_organization(cast, client_for):
     other_membership = Membership.objects.get(organization=cast.other_org)
     response = client_for(cast.users["owner"]).get(reverse("tenancy:member", args=["acme", other_membership.pk]))
     assert response.status_code == 404
+
+
+def test_it_sends_an_htmx_request_with_an_expired_session_to_the_login_page(client, cast):
+    response = client.get(reverse("tenancy:members", args=["acme"]), headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response["HX-Redirect"].startswith("/accounts/login/?next=/o/acme/members/")

@@ -18,8 +18,10 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="Verify and export the tamper-evident audit trail.", no_args_is_help=True)
 org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Validate and load framework catalogs and crosswalks.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
+app.add_typer(catalog_app, name="catalog")
 
 
 def fail(message: str) -> typer.Exit:
@@ -156,8 +158,10 @@ def demo(
         os.environ["AIMS_SECRET_KEY_FILE"] = str(key_file)
     setup_django()
     run_migrations()
+    from openaims.catalog.loader import load_catalog
     from openaims.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
 
+    load_catalog()
     created = seed_demo()
     typer.echo(
         f"data directory: {data_dir} (created {created['organizations']} organizations, {created['users']} users)"
@@ -297,6 +301,48 @@ def audit_export(
         tmp.unlink(missing_ok=True)
         raise fail(f"cannot write {output}: {exc.strerror}") from None
     typer.echo(f"wrote {total} events to {output}")
+
+
+CatalogFiles = Annotated[
+    list[Path] | None, typer.Argument(help="YAML files; the shipped catalog when omitted.", show_default=False)
+]
+
+
+@catalog_app.command("check")
+def catalog_check(files: CatalogFiles = None) -> None:
+    """Validate catalog files without loading them."""
+    setup_django()
+    check_database()
+    from openaims.catalog.loader import CatalogError, default_files, validate_files
+
+    paths = files or default_files()
+    try:
+        parsed = validate_files(paths)
+    except CatalogError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{len(parsed)} files valid")
+
+
+@catalog_app.command("load")
+def catalog_load(files: CatalogFiles = None) -> None:
+    """Validate, then load all files in one transaction (idempotent; nothing is loaded on any problem)."""
+    setup_django()
+    run_migrations()
+    from openaims.audittrail.context import audit_context
+    from openaims.catalog.loader import CatalogError, load_catalog
+
+    try:
+        with audit_context(via="cli"):
+            report = load_catalog(files or None)
+    except CatalogError as exc:
+        for problem in exc.problems:
+            typer.echo(f"error: {problem}", err=True)
+        typer.echo(f"error: nothing was loaded ({len(exc.problems)} problems)", err=True)
+        raise typer.Exit(1) from None
+    for line in report.lines:
+        typer.echo(line)
 
 
 def main() -> None:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "openaims.tenancy",
     "openaims.audittrail",
     "openaims.comments",
+    "openaims.catalog",
     "openaims.web",
 ]
 

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import reverse
 
 from openaims.tenancy.models import ApiToken, Invitation, Membership, Tenant
 
@@ -35,8 +38,12 @@ def tenant_view(perm: str):
         @wraps(view)
         def wrapper(request, org: str, *args, **kwargs):
             if not request.user.is_authenticated:
-                from django.contrib.auth.views import redirect_to_login
-
+                if request.headers.get("HX-Request"):
+                    # An expired session during an HTMX swap: send the whole page to the login form
+                    # instead of pasting the login form into a table cell.
+                    response = HttpResponse(status=401)
+                    response["HX-Redirect"] = f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}"
+                    return response
                 return redirect_to_login(request.get_full_path())
             request.tenant = get_tenant_for_user(request.user, org)
             require(request.tenant, perm)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 SECTIONS: list[tuple[str, str]] = [
     ("dashboard", "Dashboard"),
+    ("catalog", "Library"),
     ("inventory", "Inventory"),
     ("4", "Context (4)"),
     ("5", "Leadership (5)"),
