@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "openaims.audittrail",
     "openaims.comments",
     "openaims.catalog",
+    "openaims.controls",
+    "openaims.risk",
     "openaims.web",
 ]
 

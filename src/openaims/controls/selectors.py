@@ -1,0 +1,208 @@
+"""Reads for the control register, the derived SoA, version diffs and framework coverage.
+
+Every function here runs a fixed number of queries whatever the number of controls, risks or
+evidence links (pinned in tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from openaims.catalog.models import CatalogNode, CrosswalkRelation, Framework
+from openaims.controls.models import Applicability, Control, ControlEvidence, ControlRequirement, ImplementationStatus
+
+LEGAL_FRAMEWORKS = {"urn:openaims:framework:eu-ai-act"}
+
+FLAG_TEXT = {
+    "undecided": "Applicability not decided yet",
+    "excluded_but_selected": "Excluded, but a risk treatment selects it",
+    "excluded_without_justification": "Excluded without a justification",
+    "included_without_justification": "Included without a risk, requirement or written reason",
+    "implemented_without_evidence": "Implemented, but no current evidence",
+}
+
+
+@dataclass
+class SoARow:
+    ref_id: str
+    title: str
+    group: str
+    custom: bool
+    urn: str | None
+    owner: str | None
+    status: str
+    applicability: str
+    justification: str
+    risks: list[str] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)  # "EU AI Act Art. 9 — title"
+    legal: list[str] = field(default_factory=list)
+    evidence_current: int = 0
+    evidence_total: int = 0
+    flags: list[str] = field(default_factory=list)
+    control_id: int | None = None
+
+    @property
+    def reasons(self) -> list[str]:
+        out = [f"Risk treatment: {r}" for r in self.risks]
+        out += [f"Legal requirement: {r}" for r in self.legal]
+        out += [f"Requirement: {r}" for r in self.requirements if r not in self.legal]
+        if self.justification:
+            out.append(f"Reason: {self.justification}")
+        return out
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("control_id")
+        return data
+
+
+def controls_for_register(organization):
+    return Control.objects.filter(organization=organization).select_related("owner", "catalog_node")
+
+
+def _requirement_label(node: CatalogNode) -> str:
+    return f"{node.framework.ref_id} {node.ref_id} — {node.title}"
+
+
+def soa_rows(organization, today=None) -> list[SoARow]:
+    today = today or timezone.localdate()
+    controls = (
+        controls_for_register(organization)
+        .prefetch_related(
+            "risk_links__risk",
+            Prefetch("requirement_links", queryset=ControlRequirement.objects.select_related("requirement__framework")),
+            Prefetch("evidence_links", queryset=ControlEvidence.objects.select_related("evidence")),
+        )
+        .order_by("order", "ref_id")
+    )
+    rows = []
+    for control in controls:
+        requirements = [link.requirement for link in control.requirement_links.all()]
+        evidence = [link.evidence for link in control.evidence_links.all()]
+        row = SoARow(
+            ref_id=control.ref_id,
+            title=control.title,
+            group=control.group,
+            custom=control.is_custom,
+            urn=control.catalog_node.urn if control.catalog_node_id else None,
+            owner=control.owner.get_username() if control.owner_id else None,
+            status=control.status,
+            applicability=control.applicability,
+            justification=control.justification,
+            risks=sorted(link.risk.title for link in control.risk_links.all()),
+            requirements=[_requirement_label(node) for node in requirements],
+            legal=[_requirement_label(node) for node in requirements if node.framework.urn in LEGAL_FRAMEWORKS],
+            evidence_current=sum(1 for e in evidence if e.is_current(today)),
+            evidence_total=len(evidence),
+            control_id=control.pk,
+        )
+        row.flags = soa_flags(row)
+        rows.append(row)
+    return rows
+
+
+def soa_flags(row: SoARow) -> list[str]:
+    flags = []
+    if row.applicability == Applicability.UNDECIDED:
+        flags.append("undecided")
+    if row.applicability == Applicability.EXCLUDED:
+        if row.risks:
+            flags.append("excluded_but_selected")
+        if not row.justification:
+            flags.append("excluded_without_justification")
+    if row.applicability == Applicability.INCLUDED and not (row.risks or row.requirements or row.justification):
+        flags.append("included_without_justification")
+    if row.status == ImplementationStatus.IMPLEMENTED and row.evidence_current == 0:
+        flags.append("implemented_without_evidence")
+    return flags
+
+
+def soa_summary(rows: list[SoARow]) -> dict:
+    summary = {"total": len(rows), "flagged": sum(1 for r in rows if r.flags)}
+    for value in Applicability.values:
+        summary[value] = sum(1 for r in rows if r.applicability == value)
+    summary["implemented"] = sum(1 for r in rows if r.status == ImplementationStatus.IMPLEMENTED)
+    return summary
+
+
+COMPARED = ("title", "status", "applicability", "justification", "owner")
+
+
+def soa_diff(old_rows: list[dict], new_rows: list[dict]) -> dict:
+    """What changed between two SoA versions: controls added and removed, and field changes per control."""
+    old = {row["ref_id"]: row for row in old_rows}
+    new = {row["ref_id"]: row for row in new_rows}
+    changed = []
+    for ref_id in [r for r in new if r in old]:
+        fields = {
+            name: [old[ref_id].get(name), new[ref_id].get(name)]
+            for name in COMPARED
+            if old[ref_id].get(name) != new[ref_id].get(name)
+        }
+        if fields:
+            changed.append({"ref_id": ref_id, "title": new[ref_id]["title"], "changes": fields})
+    return {
+        "added": [new[r] for r in new if r not in old],
+        "removed": [old[r] for r in old if r not in new],
+        "changed": changed,
+    }
+
+
+@dataclass
+class Coverage:
+    framework: Framework
+    total: int
+    covered: int
+    uncovered: list[CatalogNode]
+
+    @property
+    def share(self) -> float:
+        return self.covered / self.total if self.total else 0.0
+
+
+def coverage(organization, frameworks=None, today=None) -> list[Coverage]:
+    """Per framework: the share of its assessable items covered by implemented controls with current evidence.
+
+    An item counts as covered when an effective control *is* it (its catalog node), is linked to it as a
+    requirement, or is related to it by a crosswalk (through the control's catalog node or a linked
+    requirement) — one control and its evidence count for every framework it maps to.
+    """
+    today = today or timezone.localdate()
+    effective = (
+        Control.objects.filter(
+            organization=organization,
+            status=ImplementationStatus.IMPLEMENTED,
+        )
+        .exclude(applicability=Applicability.EXCLUDED)
+        .filter(
+            # One filter() call, so both conditions apply to the same evidence row.
+            Q(evidence_links__evidence__isnull=False)
+            & (
+                Q(evidence_links__evidence__valid_until__isnull=True)
+                | Q(evidence_links__evidence__valid_until__gte=today)
+            )
+        )
+        .distinct()
+    )
+    anchors = set(effective.exclude(catalog_node=None).values_list("catalog_node_id", flat=True))
+    anchors |= set(ControlRequirement.objects.filter(control__in=effective).values_list("requirement_id", flat=True))
+    mapped = set()
+    for source, target in CrosswalkRelation.objects.filter(
+        Q(source_id__in=anchors) | Q(target_id__in=anchors)
+    ).values_list("source_id", "target_id"):
+        mapped.update((source, target))
+    covered_ids = anchors | mapped
+    frameworks = list(frameworks) if frameworks is not None else list(Framework.objects.order_by("name"))
+    nodes = CatalogNode.objects.filter(framework__in=frameworks, assessable=True, retired=False).order_by("order")
+    by_framework: dict[int, list[CatalogNode]] = {f.pk: [] for f in frameworks}
+    for node in nodes:
+        by_framework[node.framework_id].append(node)
+    result = []
+    for framework in frameworks:
+        items = by_framework[framework.pk]
+        uncovered = [n for n in items if n.pk not in covered_ids]
+        result.append(Coverage(framework, len(items), len(items) - len(uncovered), uncovered))
+    return result

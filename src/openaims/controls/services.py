@@ -1,0 +1,300 @@
+"""Writes for controls, their links and evidence, and SoA publication. Each records its audit event."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from openaims.audittrail.services import Action, diff, record_event
+from openaims.catalog.models import CatalogNode, Framework
+from openaims.controls.models import (
+    Applicability,
+    Control,
+    ControlEvidence,
+    ControlRequirement,
+    Evidence,
+    ImplementationStatus,
+    SoAVersion,
+)
+from openaims.lib.errors import Conflict, ServiceError
+
+ISO42001 = "urn:openaims:framework:iso42001-2023"
+UNSET = object()
+
+
+def control_state(control: Control) -> dict:
+    return {
+        "ref_id": control.ref_id,
+        "title": control.title,
+        "description": control.description,
+        "owner": control.owner.get_username() if control.owner_id else None,
+        "status": control.status,
+        "applicability": control.applicability,
+        "justification": control.justification,
+    }
+
+
+def controls_adopt_catalog(*, actor, organization, framework_urn: str = ISO42001) -> int:
+    """Create one control per catalog control of the framework that the organization lacks; returns how many."""
+    framework = Framework.objects.filter(urn=framework_urn).first()
+    if framework is None:
+        raise ServiceError("the catalog is not loaded; run `aims catalog load` first")
+    nodes = list(
+        CatalogNode.objects.filter(framework=framework, kind="control", retired=False)
+        .select_related("parent")
+        .order_by("order")
+    )
+    with transaction.atomic():
+        adopted = set(
+            Control.objects.filter(organization=organization, catalog_node__in=nodes).values_list(
+                "catalog_node_id", flat=True
+            )
+        )
+        taken = set(Control.objects.filter(organization=organization).values_list("ref_id", flat=True))
+        created = []
+        for node in nodes:
+            if node.pk in adopted:
+                continue
+            if node.ref_id in taken:
+                raise Conflict(f"a custom control already uses the id {node.ref_id}; rename it first")
+            group = f"{node.parent.ref_id} {node.parent.title}" if node.parent_id else ""
+            created.append(
+                Control(
+                    organization=organization,
+                    catalog_node=node,
+                    ref_id=node.ref_id,
+                    title=node.title,
+                    description=node.description,
+                    group=group[:120],
+                    order=node.order,
+                )
+            )
+        Control.objects.bulk_create(created)
+        if created:
+            record_event(
+                actor=actor,
+                organization=organization,
+                object_type="controls.control",
+                object_id="catalog",
+                object_repr=framework.ref_id,
+                action="adopt",
+                changes={"controls": [None, [c.ref_id for c in created]]},
+            )
+    return len(created)
+
+
+def control_create_custom(
+    *, actor, organization, ref_id: str, title: str, description: str = "", owner=None, group: str = "Custom"
+) -> Control:
+    ref_id, title = ref_id.strip(), title.strip()
+    if not ref_id or not title:
+        raise ServiceError("a custom control needs an id and a title", field="ref_id" if not ref_id else "title")
+    with transaction.atomic():
+        if Control.objects.filter(organization=organization, ref_id=ref_id).exists():
+            raise Conflict(f"the control id {ref_id!r} is taken", field="ref_id")
+        order = (Control.objects.filter(organization=organization).aggregate(m=Max("order"))["m"] or 0) + 1
+        control = Control.objects.create(
+            organization=organization,
+            ref_id=ref_id,
+            title=title,
+            description=description,
+            owner=owner,
+            group=group or "Custom",
+            order=order,
+        )
+        record_event(
+            actor=actor,
+            organization=organization,
+            obj=control,
+            action=Action.CREATE,
+            changes=diff({}, control_state(control)),
+        )
+    return control
+
+
+def control_update(
+    *,
+    actor,
+    control: Control,
+    owner=UNSET,
+    status: str | None = None,
+    applicability: str | None = None,
+    justification: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+) -> Control:
+    """Change a control. Catalog controls keep their catalog id and title; custom ones may change both."""
+    if status is not None and status not in ImplementationStatus.values:
+        raise ServiceError(f"unknown status {status!r}", field="status")
+    if applicability is not None and applicability not in Applicability.values:
+        raise ServiceError(f"unknown applicability {applicability!r}", field="applicability")
+    with transaction.atomic():
+        locked = Control.objects.select_for_update().select_related("owner").get(pk=control.pk)
+        before = control_state(locked)
+        if owner is not UNSET:
+            locked.owner = owner
+        for name, value in (("status", status), ("applicability", applicability), ("justification", justification)):
+            if value is not None:
+                setattr(locked, name, value.strip() if name == "justification" else value)
+        if locked.is_custom:
+            if title is not None:
+                if not title.strip():
+                    raise ServiceError("the title cannot be empty", field="title")
+                locked.title = title.strip()
+            if description is not None:
+                locked.description = description
+        if locked.applicability == Applicability.EXCLUDED and locked.status == ImplementationStatus.IMPLEMENTED:
+            raise ServiceError(
+                "an excluded control cannot be implemented; include it or change its status", field="applicability"
+            )
+        changes = diff(before, control_state(locked))
+        if changes:
+            locked.updated_at = timezone.now()
+            locked.save()
+            record_event(
+                actor=actor, organization=locked.organization, obj=locked, action=Action.UPDATE, changes=changes
+            )
+    return locked
+
+
+def control_link_requirement(*, actor, control: Control, requirement: CatalogNode) -> ControlRequirement:
+    if requirement.retired:
+        raise ServiceError("this requirement was retired from the catalog", field="requirement")
+    with transaction.atomic():
+        link, created = ControlRequirement.objects.get_or_create(
+            organization=control.organization, control=control, requirement=requirement
+        )
+        if created:
+            record_event(
+                actor=actor,
+                organization=control.organization,
+                obj=control,
+                action="link_requirement",
+                changes={"requirement": [None, requirement.urn]},
+            )
+    return link
+
+
+def control_unlink_requirement(*, actor, control: Control, requirement: CatalogNode) -> None:
+    with transaction.atomic():
+        deleted, _ = ControlRequirement.objects.filter(control=control, requirement=requirement).delete()
+        if deleted:
+            record_event(
+                actor=actor,
+                organization=control.organization,
+                obj=control,
+                action="unlink_requirement",
+                changes={"requirement": [requirement.urn, None]},
+            )
+
+
+def evidence_create(
+    *,
+    actor,
+    organization,
+    title: str,
+    description: str = "",
+    url: str = "",
+    collected_at: date | None = None,
+    valid_until: date | None = None,
+    controls: list[Control] = (),
+) -> Evidence:
+    title = title.strip()
+    if not title:
+        raise ServiceError("evidence needs a title", field="title")
+    collected_at = collected_at or timezone.localdate()
+    if valid_until is not None and valid_until < collected_at:
+        raise ServiceError("'valid until' cannot be before the collection date", field="valid_until")
+    with transaction.atomic():
+        evidence = Evidence(
+            organization=organization,
+            title=title,
+            description=description,
+            url=url,
+            collected_at=collected_at,
+            valid_until=valid_until,
+            created_by=actor,
+        )
+        try:
+            evidence.full_clean(exclude=["created_by", "organization"])
+        except Exception as exc:
+            field, messages = next(iter(exc.message_dict.items()))
+            raise ServiceError(f"{field}: {' '.join(messages)}", field=field) from None
+        evidence.save()
+        record_event(
+            actor=actor,
+            organization=organization,
+            obj=evidence,
+            action=Action.CREATE,
+            changes={
+                "title": [None, title],
+                "url": [None, url or None],
+                "valid_until": [None, valid_until],
+            },
+        )
+        for control in controls:
+            control_link_evidence(actor=actor, control=control, evidence=evidence)
+    return evidence
+
+
+def control_link_evidence(*, actor, control: Control, evidence: Evidence) -> None:
+    if evidence.organization_id != control.organization_id:
+        raise ServiceError("evidence and control belong to different organizations")
+    with transaction.atomic():
+        _, created = ControlEvidence.objects.get_or_create(
+            organization=control.organization, control=control, evidence=evidence
+        )
+        if created:
+            record_event(
+                actor=actor,
+                organization=control.organization,
+                obj=control,
+                action="link_evidence",
+                changes={"evidence": [None, evidence.title]},
+            )
+
+
+def soa_publish(*, actor, organization, approver, approved_on: date | None = None, note: str = "") -> SoAVersion:
+    """Freeze the current SoA as the next numbered version, approved by `approver` (an owner or manager)."""
+    from openaims.controls.selectors import soa_rows
+    from openaims.tenancy.models import Membership
+    from openaims.tenancy.roles import Perm, has_perm
+
+    membership = Membership.objects.filter(organization=organization, user=approver).first()
+    if membership is None or not has_perm(membership.role, Perm.APPROVE):
+        raise ServiceError("the approver must be an owner or manager of the organization", field="approver")
+    rows = [row.as_dict() for row in soa_rows(organization)]
+    if not rows:
+        raise ServiceError("there is nothing to publish: adopt the Annex A controls first")
+    payload = json.dumps(rows, sort_keys=True, cls=DjangoJSONEncoder)
+    with transaction.atomic():
+        last = SoAVersion.objects.select_for_update().filter(organization=organization).order_by("-number").first()
+        version = SoAVersion.objects.create(
+            organization=organization,
+            number=(last.number + 1) if last else 1,
+            approved_by=approver,
+            approved_on=approved_on or timezone.localdate(),
+            published_by=actor,
+            note=note.strip(),
+            rows=json.loads(payload),
+            content_hash=hashlib.sha256(payload.encode()).hexdigest(),
+        )
+        record_event(
+            actor=actor,
+            organization=organization,
+            obj=version,
+            action="publish",
+            changes={
+                "number": [None, version.number],
+                "approved_by": [None, approver.get_username()],
+                "controls": [None, len(rows)],
+                "content_hash": [None, version.content_hash],
+            },
+        )
+    return version
