@@ -84,4 +84,74 @@ def seed_demo() -> dict:
                 for username, role in roles.items():
                     if not Membership.objects.filter(organization=org, user=users[username]).exists():
                         membership_add(actor=owner, organization=org, user=users[username], role=role)
+        _seed_controls(users)
     return created
+
+
+# (ref id, applicability, status, justification, evidence title or None)
+DEMO_CONTROLS = [
+    ("A.2.2", "included", "implemented", "", "AI policy v1.2, approved by the board"),
+    ("A.3.2", "included", "implemented", "", "RACI for AI systems"),
+    ("A.5.2", "included", "partial", "", None),
+    ("A.6.2.6", "included", "implemented", "", "Monitoring runbook for triage model"),
+    ("A.6.2.8", "included", "implemented", "", None),
+    ("A.7.4", "included", "planned", "", None),
+    ("A.10.4", "excluded", "not_applicable", "We provide no AI system to customers; all AI use is internal.", None),
+]
+DEMO_RISKS = [
+    ("Triage model under-prioritises elderly patients", ["A.5.2", "A.6.2.6", "A.7.4"]),
+    ("Imaging model drifts after scanner upgrade", ["A.6.2.6", "A.6.2.8"]),
+]
+
+
+def _seed_controls(users) -> None:
+    """Acme Health adopts Annex A, works on some controls and publishes SoA v1 (only on first run)."""
+    from openaims.catalog.models import Framework
+    from openaims.controls.models import Control
+    from openaims.controls.services import (
+        control_create_custom,
+        control_update,
+        controls_adopt_catalog,
+        evidence_create,
+        soa_publish,
+    )
+    from openaims.risk.services import risk_create, risk_select_control
+
+    org = Organization.objects.get(slug="acme-health")
+    if not Framework.objects.filter(urn="urn:openaims:framework:iso42001-2023").exists():
+        return  # the catalog is loaded by `aims demo` before this runs
+    if Control.objects.filter(organization=org).exists():
+        return
+    owner, manager, contributor = users["demo"], users["maria"], users["chen"]
+    controls_adopt_catalog(actor=manager, organization=org)
+    by_ref = {c.ref_id: c for c in Control.objects.filter(organization=org)}
+    for ref_id, applicability, status, justification, evidence in DEMO_CONTROLS:
+        control = control_update(
+            actor=manager,
+            control=by_ref[ref_id],
+            owner=contributor,
+            applicability=applicability,
+            status=status,
+            justification=justification,
+        )
+        if evidence:
+            evidence_create(actor=contributor, organization=org, title=evidence, controls=[control])
+    for title, refs in DEMO_RISKS:
+        risk = risk_create(actor=manager, organization=org, title=title, owner=owner)
+        for ref_id in refs:
+            risk_select_control(actor=manager, risk=risk, control=by_ref[ref_id])
+    custom = control_create_custom(
+        actor=manager,
+        organization=org,
+        ref_id="AH-1",
+        title="Clinical safety officer signs off every model release",
+        owner=owner,
+    )
+    control_update(
+        actor=manager,
+        control=custom,
+        applicability="included",
+        status="implemented",
+        justification="Required by our clinical governance framework (DCB0129-style safety case).",
+    )
+    soa_publish(actor=manager, organization=org, approver=owner, note="First SoA, ahead of the stage 1 audit.")
