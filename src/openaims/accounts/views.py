@@ -30,18 +30,20 @@ def login_view(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         identifier, ip = form.cleaned_data["username"], client_ip(request)
-        if login_is_throttled(username=identifier, ip_address=ip):
+        candidate = user_for_login(identifier)
+        # Failures count against the account however it is named (username or email), not per spelling.
+        key = candidate.get_username() if candidate else identifier
+        if login_is_throttled(username=key, ip_address=ip):
             minutes = max(1, settings.AIMS_LOGIN_WINDOW_SECONDS // 60)
             form.add_error(None, f"Too many failed attempts. Try again in {minutes} minutes.")
             status = 429
         else:
-            candidate = user_for_login(identifier)
             user = (
                 authenticate(request, username=candidate.username, password=form.cleaned_data["password"])
                 if candidate
                 else None
             )
-            login_attempt_record(username=identifier, ip_address=ip, user=user or candidate, succeeded=user is not None)
+            login_attempt_record(username=key, ip_address=ip, user=user or candidate, succeeded=user is not None)
             if user is not None:
                 login(request, user)
                 return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)

@@ -47,7 +47,8 @@ def tenant_view(perm: str):
                 return redirect_to_login(request.get_full_path())
             request.tenant = get_tenant_for_user(request.user, org)
             require(request.tenant, perm)
-            request.session["aims_org"] = org
+            if request.session.get("aims_org") != org:  # write the session only when the organization changes
+                request.session["aims_org"] = org
             return view(request, *args, **kwargs)
 
         return wrapper
