@@ -6,6 +6,15 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from openaims.accounts.services import user_create
+from openaims.catalog.models import CatalogNode
+from openaims.controls.models import Control, SoAVersion
+from openaims.controls.services import (
+    control_link_requirement,
+    control_update,
+    controls_adopt_catalog,
+    evidence_create,
+    soa_publish,
+)
 from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create, invitation_create
 from tests.catalog.conftest import load_tiny
@@ -15,6 +24,9 @@ from tests.matrix import EVERYONE, WHO, Endpoint, check_web
 OWNER = frozenset({"owner"})
 AUDIT = frozenset({"owner", "manager", "auditor"})
 COMMENTERS = frozenset({"owner", "manager", "contributor", "auditor"})
+WRITERS = frozenset({"owner", "manager", "contributor"})
+APPROVERS = frozenset({"owner", "manager"})
+TINY = "urn:openaims:framework:tiny-1"
 
 
 def url(name, *args):
@@ -40,6 +52,40 @@ def owners_token(cast):
 def new_account(cast):
     user_create(actor=None, username="newbie", password=PASSWORD)
     return {"user": "newbie", "role": "viewer"}
+
+
+def adopted_control(cast) -> int:
+    """A.1 of the tiny catalog, adopted by the owner (idempotent, so path and data may both call it)."""
+    load_tiny()
+    controls_adopt_catalog(actor=cast.users["owner"], organization=cast.org, framework_urn=TINY)
+    return Control.objects.get(organization=cast.org, ref_id="A.1").pk
+
+
+def linked_requirement(cast) -> tuple[int, int]:
+    control = Control.objects.get(pk=adopted_control(cast))
+    node = CatalogNode.objects.get(urn="urn:openaims:other-1:x")
+    control_link_requirement(actor=cast.users["owner"], control=control, requirement=node)
+    return control.pk, node.pk
+
+
+def linked_evidence(cast) -> tuple[int, int]:
+    control = Control.objects.get(pk=adopted_control(cast))
+    evidence = evidence_create(actor=cast.users["owner"], organization=cast.org, title="Report", controls=[control])
+    return control.pk, evidence.pk
+
+
+def published_versions(cast) -> int:
+    """Two published versions (A.1 included in between); returns the latest number."""
+    owner = cast.users["owner"]
+    control = Control.objects.get(pk=adopted_control(cast))
+    soa_publish(actor=owner, organization=cast.org, approver=owner)
+    control_update(actor=owner, control=control, applicability="included", justification="Core duty")
+    return soa_publish(actor=owner, organization=cast.org, approver=cast.users["manager"]).number
+
+
+def publish_data(cast) -> dict:
+    adopted_control(cast)
+    return {"approver": cast.users["manager"].pk, "approved_on": "2025-06-30", "note": "Stage 1 audit"}
 
 
 ENDPOINTS = [
@@ -85,6 +131,92 @@ ENDPOINTS = [
         lambda c: load_tiny() and reverse("catalog:node", args=[c.org.slug, "urn:openaims:tiny-1:a.1"]),
         EVERYONE,
     ),
+    Endpoint(
+        "controls:list", "GET", lambda c: adopted_control(c) and reverse("controls:list", args=[c.org.slug]), EVERYONE
+    ),
+    Endpoint(
+        "controls:adopt",
+        "POST",
+        lambda c: load_tiny() and reverse("controls:adopt", args=[c.org.slug]),
+        APPROVERS,
+        data=lambda c: {"framework": TINY},
+    ),
+    Endpoint(
+        "controls:create",
+        "POST",
+        url("controls:create"),
+        WRITERS,
+        data=lambda c: {"ref_id": "ORG-1", "title": "Model cards", "owner": ""},
+    ),
+    Endpoint("controls:control", "GET", url("controls:control", adopted_control), EVERYONE),
+    Endpoint(
+        "controls:control",
+        "POST",
+        url("controls:control", adopted_control),
+        WRITERS,
+        data=lambda c: {"owner": c.users["contributor"].pk, "status": "planned", "applicability": "included"},
+    ),
+    Endpoint("audittrail:history", "GET", url("audittrail:history", "controls.control", adopted_control), EVERYONE),
+    Endpoint(
+        "controls:requirement_add",
+        "POST",
+        url("controls:requirement_add", adopted_control),
+        WRITERS,
+        data=lambda c: {"requirement": "urn:openaims:other-1:x"},
+    ),
+    Endpoint(
+        "controls:requirement_remove",
+        "POST",
+        lambda c: reverse("controls:requirement_remove", args=[c.org.slug, *linked_requirement(c)]),
+        WRITERS,
+    ),
+    Endpoint(
+        "controls:evidence_add",
+        "POST",
+        url("controls:evidence_add", adopted_control),
+        WRITERS,
+        data=lambda c: {"title": "Fairness test report", "url": "https://example.org/r", "collected_at": "2025-01-02"},
+    ),
+    Endpoint(
+        "controls:evidence_unlink",
+        "POST",
+        lambda c: reverse("controls:evidence_unlink", args=[c.org.slug, *linked_evidence(c)]),
+        WRITERS,
+    ),
+    Endpoint(
+        "controls:soa", "GET", lambda c: adopted_control(c) and reverse("controls:soa", args=[c.org.slug]), EVERYONE
+    ),
+    Endpoint("controls:soa_publish", "POST", url("controls:soa_publish"), APPROVERS, data=publish_data),
+    *[
+        Endpoint(
+            "controls:soa_export",
+            "GET",
+            lambda c, fmt=fmt: adopted_control(c) and reverse("controls:soa_export", args=[c.org.slug, fmt]),
+            EVERYONE,
+        )
+        for fmt in ("csv", "json", "xlsx")
+    ],
+    Endpoint(
+        "controls:soa_diff",
+        "GET",
+        lambda c: published_versions(c) and reverse("controls:soa_diff", args=[c.org.slug]),
+        EVERYONE,
+    ),
+    Endpoint("controls:version", "GET", url("controls:version", published_versions), EVERYONE),
+    Endpoint(
+        "audittrail:history",
+        "GET",
+        lambda c: (
+            published_versions(c)
+            and reverse("audittrail:history", args=[c.org.slug, "controls.soaversion", SoAVersion.objects.first().pk])
+        ),
+        EVERYONE,
+    ),
+    Endpoint("controls:version_export", "GET", url("controls:version_export", published_versions, "xlsx"), EVERYONE),
+    Endpoint(
+        "controls:coverage", "GET", lambda c: load_tiny() and reverse("controls:coverage", args=[c.org.slug]), EVERYONE
+    ),
+    Endpoint("controls:coverage_framework", "GET", url("controls:coverage_framework", lambda c: load_tiny()), EVERYONE),
     Endpoint(
         "comments:add",
         "POST",

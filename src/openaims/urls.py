@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("openaims.audittrail.urls")),
     path("", include("openaims.comments.urls")),
     path("", include("openaims.catalog.urls")),
+    path("", include("openaims.controls.urls")),
     path("", include("openaims.web.urls")),
 ]
 

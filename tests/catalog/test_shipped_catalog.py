@@ -142,3 +142,23 @@ def test_the_shipped_catalog_loads_and_reloads_unchanged():
         == 38
     )
     assert Crosswalk.objects.count() >= 2
+
+
+def test_every_shipped_framework_page_renders(cast, client_for):
+    from django.urls import reverse
+
+    from openaims.catalog.models import Framework
+    from openaims.catalog.selectors import framework_slug
+
+    load_catalog()
+    client = client_for(cast.users["viewer"])
+    listing = client.get(reverse("catalog:frameworks", args=["acme"]))
+    assert listing.status_code == 200
+    for framework in Framework.objects.all():
+        slug = framework_slug(framework)
+        assert reverse("catalog:framework", args=["acme", slug]) in listing.content.decode()
+        page = client.get(reverse("catalog:framework", args=["acme", slug]), {"q": "a"})
+        assert page.status_code == 200, slug
+    node = CatalogNode.objects.get(urn="urn:openaims:iso42001-2023:a.6.2.6")
+    detail = client.get(reverse("catalog:node", args=["acme", node.urn]))
+    assert detail.status_code == 200 and "MEASURE" in detail.content.decode(), "crosswalk mappings are shown"

@@ -5,3 +5,42 @@ class ControlsConfig(AppConfig):
     name = "openaims.controls"
     label = "controls"
     verbose_name = "Controls and Statement of Applicability"
+
+    def ready(self) -> None:
+        from django.urls import reverse
+
+        from openaims.audittrail import registry
+        from openaims.controls.access import (
+            get_control_for_tenant,
+            get_evidence_for_tenant,
+            get_soa_version_by_pk_for_tenant,
+        )
+        from openaims.web import nav
+
+        registry.register(
+            "controls.control",
+            "Control",
+            get_control_for_tenant,
+            lambda t, obj: reverse("controls:control", args=[t.organization.slug, obj.pk]),
+        )
+        registry.register("controls.evidence", "Evidence", get_evidence_for_tenant)
+        registry.register(
+            "controls.soaversion",
+            "SoA version",
+            get_soa_version_by_pk_for_tenant,
+            lambda t, obj: reverse("controls:version", args=[t.organization.slug, obj.number]),
+        )
+
+        nav.register(
+            "6", "Controls", lambda t: reverse("controls:list", args=[t.organization.slug]), clause="6.1.3", order=20
+        )
+        nav.register(
+            "6",
+            "Statement of Applicability",
+            lambda t: reverse("controls:soa", args=[t.organization.slug]),
+            clause="6.1.3",
+            order=30,
+        )
+        nav.register(
+            "9", "Coverage", lambda t: reverse("controls:coverage", args=[t.organization.slug]), clause="9.1", order=20
+        )

@@ -135,7 +135,7 @@ def control_update(
     if applicability is not None and applicability not in Applicability.values:
         raise ServiceError(f"unknown applicability {applicability!r}", field="applicability")
     with transaction.atomic():
-        locked = Control.objects.select_for_update().select_related("owner").get(pk=control.pk)
+        locked = Control.objects.select_for_update(of=("self",)).select_related("owner").get(pk=control.pk)
         before = control_state(locked)
         if owner is not UNSET:
             locked.owner = owner
@@ -257,6 +257,20 @@ def control_link_evidence(*, actor, control: Control, evidence: Evidence) -> Non
                 obj=control,
                 action="link_evidence",
                 changes={"evidence": [None, evidence.title]},
+            )
+
+
+def control_unlink_evidence(*, actor, control: Control, evidence: Evidence) -> None:
+    """Stop counting the evidence for the control; the evidence itself (and its other links) stays."""
+    with transaction.atomic():
+        deleted, _ = ControlEvidence.objects.filter(control=control, evidence=evidence).delete()
+        if deleted:
+            record_event(
+                actor=actor,
+                organization=control.organization,
+                obj=control,
+                action="unlink_evidence",
+                changes={"evidence": [evidence.title, None]},
             )
 
 

@@ -1,0 +1,212 @@
+"""Statement of Applicability exports (6.1.3): CSV, JSON and XLSX, as pure functions of the rows.
+
+The rows are dicts shaped like `SoARow.as_dict()` (which is what `SoAVersion.rows` stores), so the
+current SoA and a frozen version export the same way. Every renderer builds the whole file in memory
+and returns bytes: a failure half-way never leaves a truncated download behind.
+
+Other formats (PDF, OSCAL) plug in with `register(ExportFormat(...))`; the SoA pages list whatever
+`FORMATS` holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from openaims.controls.models import Applicability, ImplementationStatus
+from openaims.controls.selectors import FLAG_TEXT, SoARow
+
+SHEET_TITLE = "Statement of Applicability"
+_ROW_FIELDS = {f.name for f in fields(SoARow)}
+_APPLICABILITY = dict(Applicability.choices)
+_STATUS = dict(ImplementationStatus.choices)
+
+
+@dataclass(frozen=True)
+class SoAMeta:
+    """What the file says about itself: whose SoA, which version (None: the current, unpublished state)."""
+
+    organization: str
+    slug: str
+    version: int | None = None
+    approved_by: str | None = None
+    approved_on: date | None = None
+    content_hash: str | None = None
+    generated_at: datetime = field(default_factory=timezone.now)
+
+    @property
+    def label(self) -> str:
+        return f"v{self.version}" if self.version is not None else "current"
+
+
+def row_from_dict(data: dict) -> SoARow:
+    """An SoARow again (for its `reasons`), from a stored or exported row; unknown keys are ignored."""
+    return SoARow(**{key: value for key, value in data.items() if key in _ROW_FIELDS})
+
+
+def flag_texts(row: dict) -> list[str]:
+    return [FLAG_TEXT.get(flag, flag) for flag in row.get("flags", [])]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: Callable[[dict, SoARow], object]
+    width: int
+    wrap: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("Control", lambda d, r: r.ref_id, 11),
+    Column("Title", lambda d, r: r.title, 40, wrap=True),
+    Column("Group", lambda d, r: r.group, 26, wrap=True),
+    Column("Source", lambda d, r: "Own control" if r.custom else "Catalog", 12),
+    Column("Applicability", lambda d, r: _APPLICABILITY.get(r.applicability, r.applicability), 13),
+    Column("Justification (reasons)", lambda d, r: "\n".join(r.reasons), 55, wrap=True),
+    Column("Implementation status", lambda d, r: _STATUS.get(r.status, r.status), 21),
+    Column("Owner", lambda d, r: r.owner or "", 14),
+    Column("Current evidence", lambda d, r: r.evidence_current, 10),
+    Column("Evidence total", lambda d, r: r.evidence_total, 10),
+    Column("Flags", lambda d, r: "\n".join(flag_texts(d)), 42, wrap=True),
+    Column("Catalog URN", lambda d, r: r.urn or "", 36),
+)
+
+
+def table(rows: list[dict]) -> tuple[list[str], list[list]]:
+    """The header and the cell values shared by the CSV and XLSX files."""
+    body = []
+    for data in rows:
+        row = row_from_dict(data)
+        body.append([column.value(data, row) for column in COLUMNS])
+    return [column.header for column in COLUMNS], body
+
+
+def filename(meta: SoAMeta, extension: str) -> str:
+    return f"soa-{meta.slug}-{meta.label}.{extension}"
+
+
+# Spreadsheet programs run a CSV cell starting with one of these as a formula ("CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def soa_csv(rows: list[dict], meta: SoAMeta) -> bytes:
+    """Plain UTF-8, one header row; lists (reasons, flags) joined by newlines inside their cell."""
+    header, body = table(rows)
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for values in body:
+        writer.writerow([_csv_safe(v) for v in values])
+    return buffer.getvalue().encode("utf-8")
+
+
+def soa_json(rows: list[dict], meta: SoAMeta) -> bytes:
+    """The rows unchanged (for a version: exactly what was published and hashed) behind the metadata."""
+    document = {
+        "organization": meta.organization,
+        "version": meta.version,
+        "approved_by": meta.approved_by,
+        "approved_on": meta.approved_on,
+        "content_hash": meta.content_hash,
+        "generated_at": meta.generated_at,
+        "rows": rows,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder).encode("utf-8")
+
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="EEF1F5")
+_TOP = Alignment(vertical="top")
+_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+
+
+def soa_xlsx(rows: list[dict], meta: SoAMeta) -> bytes:
+    """One sheet: the header in row 1 (frozen, with an autofilter over the whole table), one row per control."""
+    header, body = table(rows)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_TITLE
+    for col, text in enumerate(header, start=1):
+        cell = sheet.cell(row=1, column=col, value=text)
+        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _TOP_WRAP
+    for row_number, values in enumerate(body, start=2):
+        for col, (column, value) in enumerate(zip(COLUMNS, values, strict=True), start=1):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = sheet.cell(row=row_number, column=col, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # user text starting with "=" stays text, never a formula
+            cell.alignment = _TOP_WRAP if column.wrap else _TOP
+    for col, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = column.width
+    last = get_column_letter(len(COLUMNS))
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{last}{len(body) + 1}"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    properties = workbook.properties
+    properties.title = f"{SHEET_TITLE} — {meta.organization} ({meta.label})"
+    properties.creator = "OpenAIMS"
+    properties.description = _describe(meta)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _describe(meta: SoAMeta) -> str:
+    if meta.version is None:
+        return f"Current, unpublished state, generated {meta.generated_at:%Y-%m-%d %H:%M} UTC."
+    return (
+        f"Version {meta.version}, approved by {meta.approved_by} on {meta.approved_on}; "
+        f"content hash {meta.content_hash}."
+    )
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    key: str  # in the URL: …/export.<key>
+    label: str
+    content_type: str
+    extension: str
+    render: Callable[[list[dict], SoAMeta], bytes]
+
+
+FORMATS: dict[str, ExportFormat] = {}
+
+
+def register(export_format: ExportFormat) -> None:
+    """Add a download format to the SoA and version pages (PDF and OSCAL register themselves here)."""
+    FORMATS[export_format.key] = export_format
+
+
+register(ExportFormat("csv", "CSV", "text/csv; charset=utf-8", "csv", soa_csv))
+register(ExportFormat("json", "JSON", "application/json", "json", soa_json))
+register(
+    ExportFormat(
+        "xlsx",
+        "Excel (XLSX)",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+        soa_xlsx,
+    )
+)
