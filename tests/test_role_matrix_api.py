@@ -5,6 +5,16 @@ from __future__ import annotations
 import pytest
 
 from openaims.api.main import api
+from openaims.catalog.models import CatalogNode
+from openaims.controls.models import Control
+from openaims.controls.services import (
+    control_link_requirement,
+    control_update,
+    controls_adopt_catalog,
+    evidence_create,
+    soa_publish,
+)
+from openaims.risk.services import risk_create, risk_select_control
 from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create
 from tests.catalog.conftest import load_tiny
@@ -122,6 +132,196 @@ ENDPOINTS += [
         "GET /orgs/{org}/catalog/nodes/{urn}",
         "GET",
         p("/orgs/{org}/catalog/nodes/{n}", n=lambda c: load_tiny() and "urn:openaims:tiny-1:a.1"),
+        EVERYONE,
+    ),
+]
+
+# Controls, evidence, risks, the SoA and its exports: data built through the services on the tiny catalog.
+WRITERS = frozenset({"owner", "manager", "contributor"})
+APPROVERS = frozenset({"owner", "manager"})
+TINY_URN = "urn:openaims:framework:tiny-1"
+REQUIREMENT = "urn:openaims:other-1:x"
+
+
+def adopted(cast) -> Control:
+    """Control A.1 of the tiny catalog, adopted by acme (idempotent within a test)."""
+    load_tiny()
+    controls_adopt_catalog(actor=cast.users["owner"], organization=cast.org, framework_urn=TINY_URN)
+    return Control.objects.get(organization=cast.org, ref_id="A.1")
+
+
+def control_pk(cast) -> int:
+    return adopted(cast).pk
+
+
+def included(cast) -> int:
+    control = control_update(actor=cast.users["owner"], control=adopted(cast), applicability="included")
+    return control.pk
+
+
+def linked_control(cast) -> int:
+    control = adopted(cast)
+    requirement = CatalogNode.objects.get(urn=REQUIREMENT)
+    control_link_requirement(actor=cast.users["owner"], control=control, requirement=requirement)
+    return control.pk
+
+
+def evidence_pk(cast) -> int:
+    return evidence_create(actor=cast.users["owner"], organization=cast.org, title="Test report").pk
+
+
+def linked_evidence(cast) -> str:
+    evidence = evidence_create(
+        actor=cast.users["owner"], organization=cast.org, title="Audit log", controls=[adopted(cast)]
+    )
+    return f"{adopted(cast).pk}/evidence/{evidence.pk}"
+
+
+def risk_pk(cast) -> int:
+    return risk_create(actor=cast.users["owner"], organization=cast.org, title="Biased decisions").pk
+
+
+def selection(cast) -> str:
+    risk = risk_create(actor=cast.users["owner"], organization=cast.org, title="Drift")
+    control = adopted(cast)
+    risk_select_control(actor=cast.users["owner"], risk=risk, control=control)
+    return f"{risk.pk}/controls/{control.pk}"
+
+
+def published(cast) -> int:
+    adopted(cast)
+    return soa_publish(actor=cast.users["owner"], organization=cast.org, approver=cast.users["manager"]).number
+
+
+def two_versions(cast) -> str:
+    first = published(cast)
+    control_update(actor=cast.users["owner"], control=adopted(cast), justification="Core duty")
+    second = soa_publish(actor=cast.users["owner"], organization=cast.org, approver=cast.users["manager"]).number
+    return f"from={first}&to={second}"
+
+
+ENDPOINTS += [
+    Endpoint("GET /orgs/{org}/controls", "GET", p("/orgs/{org}/controls", _=adopted), EVERYONE),
+    Endpoint(
+        "POST /orgs/{org}/controls",
+        "POST",
+        p("/orgs/{org}/controls"),
+        WRITERS,
+        data=lambda c: {"ref_id": "ORG-1", "title": "Model cards", "owner": "carl"},
+        ok=(201,),
+    ),
+    Endpoint(
+        "POST /orgs/{org}/controls/adopt",
+        "POST",
+        p("/orgs/{org}/controls/adopt"),
+        APPROVERS,
+        data=lambda c: load_tiny() and {"framework_urn": TINY_URN},
+    ),
+    Endpoint("GET /orgs/{org}/controls/{control_id}", "GET", p("/orgs/{org}/controls/{c}", c=control_pk), EVERYONE),
+    Endpoint(
+        "PATCH /orgs/{org}/controls/{control_id}",
+        "PATCH",
+        p("/orgs/{org}/controls/{c}", c=control_pk),
+        WRITERS,
+        data=lambda c: {"status": "planned", "applicability": "included", "owner": "mona"},
+    ),
+    Endpoint(
+        "POST /orgs/{org}/controls/{control_id}/requirements/{urn}",
+        "POST",
+        p("/orgs/{org}/controls/{c}/requirements/{u}", c=control_pk, u=REQUIREMENT),
+        WRITERS,
+        ok=(201,),
+    ),
+    Endpoint(
+        "DELETE /orgs/{org}/controls/{control_id}/requirements/{urn}",
+        "DELETE",
+        p("/orgs/{org}/controls/{c}/requirements/{u}", c=linked_control, u=REQUIREMENT),
+        WRITERS,
+        ok=(204,),
+    ),
+    Endpoint(
+        "POST /orgs/{org}/controls/{control_id}/evidence/{evidence_id}",
+        "POST",
+        p("/orgs/{org}/controls/{c}/evidence/{e}", c=control_pk, e=evidence_pk),
+        WRITERS,
+        ok=(201,),
+    ),
+    Endpoint(
+        "DELETE /orgs/{org}/controls/{control_id}/evidence/{evidence_id}",
+        "DELETE",
+        p("/orgs/{org}/controls/{link}", link=linked_evidence),
+        WRITERS,
+        ok=(204,),
+    ),
+    Endpoint("GET /orgs/{org}/evidence", "GET", p("/orgs/{org}/evidence", _=evidence_pk), EVERYONE),
+    Endpoint(
+        "POST /orgs/{org}/evidence",
+        "POST",
+        p("/orgs/{org}/evidence"),
+        WRITERS,
+        data=lambda c: {"title": "Fairness test", "controls": [control_pk(c)]},
+        ok=(201,),
+    ),
+    Endpoint("GET /orgs/{org}/risks", "GET", p("/orgs/{org}/risks", _=risk_pk), EVERYONE),
+    Endpoint(
+        "POST /orgs/{org}/risks",
+        "POST",
+        p("/orgs/{org}/risks"),
+        WRITERS,
+        data=lambda c: {"title": "Model drift", "owner": "carl"},
+        ok=(201,),
+    ),
+    Endpoint("GET /orgs/{org}/risks/{risk_id}", "GET", p("/orgs/{org}/risks/{r}", r=risk_pk), EVERYONE),
+    Endpoint(
+        "POST /orgs/{org}/risks/{risk_id}/controls/{control_id}",
+        "POST",
+        p("/orgs/{org}/risks/{r}/controls/{c}", r=risk_pk, c=control_pk),
+        WRITERS,
+        ok=(201,),
+    ),
+    Endpoint(
+        "DELETE /orgs/{org}/risks/{risk_id}/controls/{control_id}",
+        "DELETE",
+        p("/orgs/{org}/risks/{s}", s=selection),
+        WRITERS,
+        ok=(204,),
+    ),
+    Endpoint("GET /orgs/{org}/soa", "GET", p("/orgs/{org}/soa", _=adopted), EVERYONE),
+    Endpoint(
+        "POST /orgs/{org}/soa/versions",
+        "POST",
+        p("/orgs/{org}/soa/versions", _=adopted),
+        APPROVERS,
+        data=lambda c: {"approver": "mona", "note": "Stage 1"},
+        ok=(201,),
+    ),
+    Endpoint("GET /orgs/{org}/soa/versions", "GET", p("/orgs/{org}/soa/versions", _=published), EVERYONE),
+    Endpoint("GET /orgs/{org}/soa/versions/{number}", "GET", p("/orgs/{org}/soa/versions/{n}", n=published), EVERYONE),
+    Endpoint("GET /orgs/{org}/soa/diff", "GET", p("/orgs/{org}/soa/diff?{q}", q=two_versions), EVERYONE),
+    Endpoint("GET /orgs/{org}/coverage", "GET", p("/orgs/{org}/coverage", _=adopted), EVERYONE),
+    Endpoint("GET /orgs/{org}/soa/export.pdf", "GET", p("/orgs/{org}/soa/export.pdf", _=adopted), EVERYONE),
+    Endpoint(
+        "GET /orgs/{org}/soa/versions/{number}/export.pdf",
+        "GET",
+        p("/orgs/{org}/soa/versions/{n}/export.pdf", n=published),
+        EVERYONE,
+    ),
+    Endpoint(
+        "GET /orgs/{org}/soa/export/oscal-ssp.json",
+        "GET",
+        p("/orgs/{org}/soa/export/oscal-ssp.json", _=included),
+        EVERYONE,
+    ),
+    Endpoint(
+        "GET /orgs/{org}/soa/export/oscal-component.json",
+        "GET",
+        p("/orgs/{org}/soa/export/oscal-component.json", _=included),
+        EVERYONE,
+    ),
+    Endpoint(
+        "GET /orgs/{org}/catalog/frameworks/{framework}/oscal-catalog.json",
+        "GET",
+        p("/orgs/{org}/catalog/frameworks/{f}/oscal-catalog.json", f=lambda c: load_tiny()),
         EVERYONE,
     ),
 ]

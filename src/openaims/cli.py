@@ -19,9 +19,11 @@ app = typer.Typer(
 audit_app = typer.Typer(help="Verify and export the tamper-evident audit trail.", no_args_is_help=True)
 org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Validate and load framework catalogs and crosswalks.", no_args_is_help=True)
+soa_app = typer.Typer(help="Export the Statement of Applicability.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(soa_app, name="soa")
 
 
 def fail(message: str) -> typer.Exit:
@@ -343,6 +345,62 @@ def catalog_load(files: CatalogFiles = None) -> None:
         raise typer.Exit(1) from None
     for line in report.lines:
         typer.echo(line)
+
+
+@soa_app.command("export")
+def soa_export(
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")],
+    format_: Annotated[
+        str, typer.Option("--format", "-f", help="pdf, oscal-ssp, oscal-component, csv, json or xlsx.")
+    ] = "pdf",
+    version: Annotated[
+        int | None, typer.Option(help="A published version number; the current, unpublished state when omitted.")
+    ] = None,
+) -> None:
+    """Write the SoA (current or a published version) in one of the export formats."""
+    setup_django()
+    check_database()
+    from openaims.controls import exports, oscal, pdf  # noqa: F401  (pdf and oscal register their formats)
+    from openaims.controls.models import SoAVersion
+    from openaims.controls.selectors import soa_rows
+    from openaims.lib.errors import ServiceError
+    from openaims.tenancy.models import Organization
+
+    ((slug, pk),) = _organization_ids(org)
+    organization = Organization.objects.get(pk=pk)
+    fmt = exports.FORMATS.get(format_)
+    if fmt is None:
+        raise fail(f"unknown format {format_!r}; choose one of {', '.join(sorted(exports.FORMATS))}")
+    if version is None:
+        rows = [row.as_dict() for row in soa_rows(organization)]
+        meta = exports.SoAMeta(organization=organization.name, slug=slug)
+    else:
+        found = SoAVersion.objects.select_related("approved_by").filter(organization=organization, number=version)
+        published = found.first()
+        if published is None:
+            raise fail(f"{slug} has no published SoA version {version}")
+        rows = published.rows
+        meta = exports.SoAMeta(
+            organization=organization.name,
+            slug=slug,
+            version=published.number,
+            approved_by=published.approved_by.get_username(),
+            approved_on=published.approved_on,
+            content_hash=published.content_hash,
+        )
+    try:
+        content = fmt.render(rows, meta)
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    tmp = output.with_name(output.name + ".part")
+    try:
+        tmp.write_bytes(content)
+        tmp.replace(output)  # the file appears whole or not at all
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise fail(f"cannot write {output}: {exc.strerror}") from None
+    typer.echo(f"wrote the SoA of {slug} ({meta.label}, {fmt.label}, {len(rows)} controls) to {output}")
 
 
 def main() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -13,7 +16,33 @@ from openaims import __version__
 from openaims.api.auth import TokenAuth
 from openaims.lib.errors import ServiceError
 
-api = NinjaAPI(
+
+class OpenAimsAPI(NinjaAPI):
+    """Ninja's own fallbacks answer in the one error shape too: a wrong method (405, plain text in Ninja)
+    and the bare /api/v1/ root (Ninja's placeholder raises Http404, which Django renders as HTML)."""
+
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = not_found_view if pattern.name == "api-root" else _json_405(pattern.callback)
+        return patterns
+
+
+def _json_405(view):
+    @wraps(view)  # keeps csrf_exempt
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            allowed = response["Allow"]
+            response = error_response(405, "method_not_allowed", f"{request.method} is not allowed here; use {allowed}")
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+api = OpenAimsAPI(
     title="OpenAIMS API",
     version=__version__,
     description="Manage an ISO/IEC 42001 AI management system. Authenticate with a personal API token: "
@@ -85,12 +114,18 @@ def _http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     from openaims.audittrail.api import router as audit_router
+    from openaims.catalog.api import router as catalog_router
     from openaims.comments.api import router as comments_router
+    from openaims.controls.api import router as controls_router
+    from openaims.risk.api import router as risk_router
     from openaims.tenancy.api import router as tenancy_router
 
     api.add_router("/", tenancy_router)
     api.add_router("/", audit_router)
     api.add_router("/", comments_router)
+    api.add_router("/", catalog_router)
+    api.add_router("/", controls_router)
+    api.add_router("/", risk_router)
 
 
 _register_routers()

@@ -9,6 +9,9 @@ class ControlsConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
+        # PDF and OSCAL register themselves in exports.FORMATS when imported.
+        import openaims.controls.oscal
+        import openaims.controls.pdf  # noqa: F401
         from openaims.audittrail import registry
         from openaims.controls.access import (
             get_control_for_tenant,
