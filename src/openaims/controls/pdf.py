@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from openaims.controls.exports import ExportFormat, SoAMeta, flag_texts, register, row_from_dict
 from openaims.controls.models import Applicability, ImplementationStatus
 from openaims.controls.selectors import soa_summary
+from openaims.lib.errors import ServiceError
 
 TEMPLATE = "controls/pdf/soa.html"
 _APPLICABILITY = dict(Applicability.choices)
@@ -61,7 +62,13 @@ def soa_html(rows: list[dict], meta: SoAMeta) -> str:
 
 def render_document(rows: list[dict], meta: SoAMeta):
     """The laid-out WeasyPrint document (pages and boxes), before it becomes PDF bytes."""
-    from weasyprint import HTML
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # WeasyPrint loads Pango through ctypes; a machine without it cannot make PDFs
+        raise ServiceError(
+            "PDF export needs the Pango library on the server (Debian/Ubuntu: apt-get install libpango-1.0-0 "
+            f"libpangoft2-1.0-0): {exc}"
+        ) from None
 
     return HTML(string=soa_html(rows, meta), base_url=None, url_fetcher=_local_only_fetcher()).render()
 
