@@ -22,7 +22,7 @@ from openaims.controls.models import (
     ImplementationStatus,
     SoAVersion,
 )
-from openaims.lib.errors import Conflict, ServiceError
+from openaims.lib.errors import Conflict, ServiceError, full_clean_or_raise
 
 ISO42001 = "urn:openaims:framework:iso42001-2023"
 UNSET = object()
@@ -221,11 +221,7 @@ def evidence_create(
             valid_until=valid_until,
             created_by=actor,
         )
-        try:
-            evidence.full_clean(exclude=["created_by", "organization"])
-        except Exception as exc:
-            field, messages = next(iter(exc.message_dict.items()))
-            raise ServiceError(f"{field}: {' '.join(messages)}", field=field) from None
+        full_clean_or_raise(evidence, exclude=["created_by", "organization"])
         evidence.save()
         record_event(
             actor=actor,

@@ -25,3 +25,14 @@ class Conflict(ServiceError):
 class Forbidden(ServiceError):
     status = 403
     code = "forbidden"
+
+
+def full_clean_or_raise(obj, exclude=None) -> None:
+    """Run the model's validation; report its first problem as a ServiceError naming the field."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ServiceError(f"{field}: {' '.join(messages)}", field=field) from None

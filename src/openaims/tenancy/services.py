@@ -7,27 +7,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from openaims.audittrail.services import Action, diff, record_event, snapshot
-from openaims.lib.errors import Conflict, Forbidden, ServiceError
+from openaims.lib.errors import Conflict, Forbidden, ServiceError, full_clean_or_raise
 from openaims.lib.tokens import new_secret, sha256_hex, split_lookup
 from openaims.tenancy.models import ApiToken, Invitation, Membership, Organization, Tenant
 from openaims.tenancy.roles import Role, role_within, roles_within
 
 TOKEN_PREFIX = "aims"
 INVITATION_PREFIX = "inv"
-
-
-def _full_clean(obj, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise ServiceError(f"{field}: {' '.join(messages)}", field=field) from None
 
 
 def _unique_slug(name: str) -> str:
@@ -45,7 +36,7 @@ def organization_create(*, actor, name: str, owner, slug: str | None = None, des
         if slug and Organization.objects.filter(slug=slug).exists():
             raise Conflict(f"an organization with the slug {slug!r} exists already", field="slug")
         org = Organization(name=name.strip(), slug=slug or _unique_slug(name), description=description)
-        _full_clean(org)
+        full_clean_or_raise(org)
         org.save()
         record_event(
             actor=actor,
@@ -71,7 +62,7 @@ def organization_update(*, actor, organization: Organization, name: str, descrip
         org = Organization.objects.select_for_update().get(pk=organization.pk)
         before = snapshot(org, Organization.AUDITED_FIELDS)
         org.name, org.description = name.strip(), description
-        _full_clean(org)
+        full_clean_or_raise(org)
         changes = diff(before, snapshot(org, Organization.AUDITED_FIELDS))
         if changes:
             org.save(update_fields=["name", "description"])
@@ -160,7 +151,7 @@ def invitation_create(*, actor, organization: Organization, email: str, role: st
             invited_by=actor,
             expires_at=timezone.now() + timedelta(days=settings.AIMS_INVITATION_DAYS),
         )
-        _full_clean(invitation, exclude=["invited_by"])
+        full_clean_or_raise(invitation, exclude=["invited_by"])
         invitation.save()
         record_event(
             actor=actor,
@@ -239,7 +230,7 @@ def api_token_create(
             token_hash=digest,
             expires_at=expires_at,
         )
-        _full_clean(token, exclude=["user", "organization"])
+        full_clean_or_raise(token, exclude=["user", "organization"])
         token.save()
         record_event(
             actor=actor,
