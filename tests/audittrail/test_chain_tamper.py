@@ -10,6 +10,7 @@ import pytest
 
 from openaims.audittrail.chain import verify_chain
 from openaims.audittrail.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from openaims.audittrail.services import EventSpec, record_events_bulk
 from tests.audittrail import (
     CHAIN_LENGTH,
     assert_broken,
@@ -57,6 +58,22 @@ def test_an_untouched_chain_verifies(org):
 def test_a_chain_with_no_events_verifies():
     result = verify_chain(987654)
     assert result.ok and (result.checked, result.head_seq, result.head_hash) == (0, 0, GENESIS_HASH)
+
+
+def test_events_with_any_text_and_no_actor_verify(org, cast):
+    """Non-ASCII text (stored as is: canonical JSON does not escape it) and events with no actor."""
+    owner = cast.user("owner")
+    specs = [
+        EventSpec("tenancy.organization", "1", "Ærø 漢字 🚀", "update", {"name": ["Acme", "Ærø ☃"]}, owner),
+        EventSpec("tenancy.organization", "1", "système", "update", {"note": [None, "naïve\u2028line"]}, None),
+        EventSpec("tenancy.organization", "1", "tab\there", "update", {"k": "\x00\x1f"}, None),
+    ]
+    assert record_events_bulk(organization=org, specs=specs) == 3
+    last = row(org, CHAIN_LENGTH + 3)
+    assert last.actor_id is None and last.object_repr == "tab here"  # control characters are cleaned
+    assert_ok(org, CHAIN_LENGTH + 3)
+    edit(org, CHAIN_LENGTH + 1, object_repr="Ærø 漢字 🚁")
+    assert_broken(org, "edited", CHAIN_LENGTH + 1)
 
 
 # --- edited ------------------------------------------------------------------------------------
@@ -268,3 +285,135 @@ def test_tampering_with_the_global_chain_is_caught_and_leaves_organizations_inta
     result = verify_chain(None)
     assert (result.ok, result.problem, result.seq) == (False, "edited", 2)
     assert_ok(org, CHAIN_LENGTH)
+
+
+# --- the walk split over processes gives the same answers ----------------------------------------
+
+PARALLEL_SCRIPT = r"""
+import json
+import sys
+
+import django
+
+django.setup()
+from django.core.management import call_command
+
+call_command("migrate", verbosity=0)
+
+from openaims.accounts.services import user_create
+from openaims.audittrail import chain
+from openaims.audittrail.models import GENESIS_HASH
+from openaims.audittrail.services import EventSpec, record_events_bulk
+from openaims.tenancy.services import organization_create
+from tests.audittrail import delete, edit, insert, rehash, row, shift, swap
+
+N = 398  # + 2 events from organization_create: 400, in 32 parts (4 processes), bounds 100, 200, 300 among them
+user = user_create(actor=None, username="bench", password="x", validate_password=False)
+
+
+def forged_insert(org, seq):
+    prev = GENESIS_HASH if seq == 1 else row(org, seq - 1).hash
+    shift(org, seq, +1)
+    insert(org, seq, prev_hash=prev)
+
+
+def renumbered_delete(org, seq):
+    delete(org, seq)
+    shift(org, seq + 1, -1)
+
+
+def rehashed_edit(org, seq):
+    edit(org, seq, object_repr="rewritten")
+    rehash(org, seq)
+
+
+cases = {"untouched": lambda org: None}
+for seq in (1, 99, 100, 101, 200, 201, 300, 301, 400):
+    cases[f"edit-{seq}"] = lambda org, seq=seq: edit(org, seq, action="delete")
+    cases[f"rehash-{seq}"] = lambda org, seq=seq: rehashed_edit(org, seq)
+    cases[f"delete-{seq}"] = lambda org, seq=seq: delete(org, seq)
+    cases[f"insert-{seq}"] = lambda org, seq=seq: forged_insert(org, seq)
+for seq in (100, 200, 300):
+    cases[f"renumber-{seq}"] = lambda org, seq=seq: renumbered_delete(org, seq)
+for a, b in ((99, 100), (100, 101), (200, 201), (50, 350), (301, 400)):
+    cases[f"swap-{a}-{b}"] = lambda org, a=a, b=b: swap(org, a, b)
+cases["append"] = lambda org: insert(org, 401, prev_hash=row(org, 400).hash)
+
+forks = []
+_Worker = chain._Worker
+
+
+def counting_worker(*args):
+    forks.append(args)
+    return _Worker(*args)
+
+
+chain._Worker = counting_worker
+chain._cpus = lambda: 4
+chain._BATCH = 37  # pages end all over the parts
+out = {}
+for i, (name, tamper) in enumerate(cases.items()):
+    org = organization_create(actor=user, owner=user, name=name, slug=f"org-{i}")
+    specs = [EventSpec("test.thing", str(n), f"thing {n}", "update", {"n": [n, n + 1]}, user) for n in range(N)]
+    record_events_bulk(organization=org, specs=specs)
+    tamper(org)
+    chain._PARALLEL_MIN = 10**12
+    single = chain.verify_chain(org.pk)
+    chain._PARALLEL_MIN = 1
+    del forks[:]
+    split = chain.verify_chain(org.pk)
+    out[name] = [single.line(), split.line(), len(forks)]
+json.dump(out, sys.stdout)
+"""
+
+
+@pytest.fixture(scope="module")
+def parallel_results(tmp_path_factory):
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "AIMS_DATABASE_URL"}
+    env.update(
+        AIMS_DATA_DIR=str(tmp_path_factory.mktemp("parallel")),
+        DJANGO_SETTINGS_MODULE="openaims.settings",
+        PYTHONPATH=os.pathsep.join([str(root), env.get("PYTHONPATH", "")]),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", PARALLEL_SCRIPT], cwd=root, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_walk_split_over_processes_agrees_with_the_single_walk(parallel_results):
+    assert len(parallel_results) == 46
+    for name, (single, split, forks) in parallel_results.items():
+        assert forks == 3, name  # three children, the fourth part walked here
+        assert split == single, name
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("untouched", "OK, 400 events, head #400"),
+        ("edit-100", "BROKEN at event #100: edited: "),
+        ("edit-101", "BROKEN at event #101: edited: "),
+        ("rehash-200", "BROKEN at event #200: edited: "),
+        ("rehash-400", "BROKEN at event #400: edited: "),
+        ("delete-201", "BROKEN at event #201: deleted: "),
+        ("delete-400", "BROKEN at event #400: deleted: "),
+        ("renumber-300", "BROKEN at event #300: deleted: "),
+        ("insert-101", "BROKEN at event #101: inserted: "),
+        ("insert-300", "BROKEN at event #300: inserted: "),
+        ("swap-100-101", "BROKEN at event #100: reordered: "),
+        ("swap-50-350", "BROKEN at event #50: reordered: "),
+        ("append", "BROKEN at event #401: inserted: "),
+    ],
+)
+def test_the_walk_split_over_processes_classifies(parallel_results, case, expected):
+    _single, split, _forks = parallel_results[case]
+    assert split.split(": ", 1)[1].startswith(expected), split
