@@ -6,13 +6,15 @@ evidence links (pinned in tests).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from openaims.catalog.models import CatalogNode, CrosswalkRelation, Framework
 from openaims.controls.models import Applicability, Control, ControlEvidence, ControlRequirement, ImplementationStatus
+from openaims.risk.models import RiskControl
 
 LEGAL_FRAMEWORKS = {"urn:openaims:framework:eu-ai-act"}
 
@@ -63,25 +65,44 @@ def controls_for_register(organization):
     return Control.objects.filter(organization=organization).select_related("owner", "catalog_node")
 
 
-def _requirement_label(node: CatalogNode) -> str:
-    return f"{node.framework.ref_id} {node.ref_id} — {node.title}"
-
-
 def soa_rows(organization, today=None) -> list[SoARow]:
+    """One row per control. Four queries whatever the size; links are read as plain tuples and evidence is
+    counted in SQL, because building thousands of model instances per page view is what costs time."""
     today = today or timezone.localdate()
-    controls = (
-        controls_for_register(organization)
-        .prefetch_related(
-            "risk_links__risk",
-            Prefetch("requirement_links", queryset=ControlRequirement.objects.select_related("requirement__framework")),
-            Prefetch("evidence_links", queryset=ControlEvidence.objects.select_related("evidence")),
+    controls = controls_for_register(organization).order_by("order", "ref_id")
+    risks: dict[int, list[str]] = defaultdict(list)
+    for control_id, title in RiskControl.objects.filter(organization=organization).values_list(
+        "control_id", "risk__title"
+    ):
+        risks[control_id].append(title)
+    requirements: dict[int, list[str]] = defaultdict(list)
+    legal: dict[int, list[str]] = defaultdict(list)
+    for control_id, framework_ref, framework_urn, ref_id, title in (
+        ControlRequirement.objects.filter(organization=organization)
+        .order_by("requirement__framework__name", "requirement__order")
+        .values_list(
+            "control_id",
+            "requirement__framework__ref_id",
+            "requirement__framework__urn",
+            "requirement__ref_id",
+            "requirement__title",
         )
-        .order_by("order", "ref_id")
-    )
+    ):
+        label = f"{framework_ref} {ref_id} — {title}"
+        requirements[control_id].append(label)
+        if framework_urn in LEGAL_FRAMEWORKS:
+            legal[control_id].append(label)
+    current = Q(evidence__valid_until__isnull=True) | Q(evidence__valid_until__gte=today)
+    evidence = {
+        row["control_id"]: (row["current"], row["total"])
+        for row in ControlEvidence.objects.filter(organization=organization)
+        .values("control_id")
+        .annotate(total=Count("id"), current=Count("id", filter=current))
+        .order_by()
+    }
     rows = []
     for control in controls:
-        requirements = [link.requirement for link in control.requirement_links.all()]
-        evidence = [link.evidence for link in control.evidence_links.all()]
+        evidence_current, evidence_total = evidence.get(control.pk, (0, 0))
         row = SoARow(
             ref_id=control.ref_id,
             title=control.title,
@@ -92,11 +113,11 @@ def soa_rows(organization, today=None) -> list[SoARow]:
             status=control.status,
             applicability=control.applicability,
             justification=control.justification,
-            risks=sorted(link.risk.title for link in control.risk_links.all()),
-            requirements=[_requirement_label(node) for node in requirements],
-            legal=[_requirement_label(node) for node in requirements if node.framework.urn in LEGAL_FRAMEWORKS],
-            evidence_current=sum(1 for e in evidence if e.is_current(today)),
-            evidence_total=len(evidence),
+            risks=sorted(risks.get(control.pk, [])),
+            requirements=requirements.get(control.pk, []),
+            legal=legal.get(control.pk, []),
+            evidence_current=evidence_current,
+            evidence_total=evidence_total,
             control_id=control.pk,
         )
         row.flags = soa_flags(row)
