@@ -6,8 +6,11 @@ outsider (member of another organization only) 404 — the organization's existe
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.conftest import ROLES
 
@@ -62,3 +65,19 @@ def check_api(cast, api_for, endpoint: Endpoint, who: str):
         error = response.json()["error"]
         assert error["code"] and error["message"], "every 4xx carries the one error shape"
     return response
+
+
+def collect(name: str) -> list[Endpoint]:
+    """Endpoints that apps' test packages declare in `tests/<app>/matrix_*.py` as WEB_ENDPOINTS / API_ENDPOINTS.
+
+    Each capability keeps its rows next to its tests; the two role-matrix modules run them all and
+    still fail when a page or an operation is in no list.
+    """
+    root = Path(__file__).parent
+    found: list[Endpoint] = []
+    for package in sorted(p for p in root.iterdir() if (p / "__init__.py").exists()):
+        for info in pkgutil.iter_modules([str(package)]):
+            if info.name.startswith("matrix_"):
+                module = importlib.import_module(f"tests.{package.name}.{info.name}")
+                found.extend(getattr(module, name, []))
+    return found

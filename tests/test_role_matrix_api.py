@@ -19,7 +19,7 @@ from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create
 from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
-from tests.matrix import EVERYONE, WHO, Endpoint, check_api
+from tests.matrix import EVERYONE, WHO, Endpoint, check_api, collect
 
 OWNER = frozenset({"owner"})
 AUDIT = frozenset({"owner", "manager", "auditor"})
@@ -326,6 +326,9 @@ ENDPOINTS += [
     ),
 ]
 NOT_TENANT_SCOPED = {"GET /me"}
+
+
+ENDPOINTS += collect("API_ENDPOINTS")
 
 
 @pytest.mark.parametrize("who", WHO)

@@ -19,7 +19,7 @@ from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create, invitation_create
 from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
-from tests.matrix import EVERYONE, WHO, Endpoint, check_web
+from tests.matrix import EVERYONE, WHO, Endpoint, check_web, collect
 
 OWNER = frozenset({"owner"})
 AUDIT = frozenset({"owner", "manager", "auditor"})
@@ -235,6 +235,9 @@ NOT_TENANT_SCOPED = {
     "accounts:logout",
     "accounts:password",
 }
+
+
+ENDPOINTS += collect("WEB_ENDPOINTS")
 
 
 @pytest.mark.parametrize("who", WHO)

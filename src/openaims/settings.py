@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "openaims.audittrail",
     "openaims.comments",
     "openaims.catalog",
+    "openaims.inventory",
     "openaims.controls",
     "openaims.risk",
     "openaims.web",

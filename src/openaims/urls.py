@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("openaims.comments.urls")),
     path("", include("openaims.catalog.urls")),
     path("", include("openaims.controls.urls")),
+    path("", include("openaims.inventory.urls")),
     path("", include("openaims.web.urls")),
 ]
 

@@ -13,9 +13,10 @@ from datetime import date
 import pytest
 
 from openaims.controls.exports import SoAMeta
-from openaims.controls.pdf import _local_only_fetcher, render_document, soa_html, soa_pdf
+from openaims.controls.pdf import render_document, soa_html, soa_pdf
 from openaims.controls.selectors import soa_rows
 from openaims.controls.services import control_create_custom, control_update, controls_adopt_catalog
+from openaims.lib.pdf import _local_only_fetcher
 from openaims.risk.services import risk_create, risk_select_control
 from tests.catalog.conftest import load_tiny
 
@@ -100,7 +101,7 @@ def test_user_text_is_text_not_markup(rows):
     "url", ["http://127.0.0.1:9/x.png", "https://example.org/font.woff2", "file:///etc/passwd", "ftp://x/y"]
 )
 def test_it_fetches_nothing_but_data_urls(url):
-    fetcher = _local_only_fetcher()
+    fetcher = _local_only_fetcher("SoA PDF")
 
     with pytest.raises(ValueError, match="does not load external resources"):
         fetcher.fetch(url)

@@ -117,6 +117,7 @@ def _register_routers() -> None:
     from openaims.catalog.api import router as catalog_router
     from openaims.comments.api import router as comments_router
     from openaims.controls.api import router as controls_router
+    from openaims.inventory.api import router as inventory_router
     from openaims.risk.api import router as risk_router
     from openaims.tenancy.api import router as tenancy_router
 
@@ -126,6 +127,7 @@ def _register_routers() -> None:
     api.add_router("/", catalog_router)
     api.add_router("/", controls_router)
     api.add_router("/", risk_router)
+    api.add_router("/", inventory_router)
 
 
 _register_routers()

@@ -142,3 +142,18 @@ class SoAVersion(models.Model):
 
     def __str__(self) -> str:
         return f"SoA v{self.number}"
+
+
+class ControlSystem(models.Model):
+    """An AI system the control applies to (scope of the control; shown on the control, the system and the SoA)."""
+
+    organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="system_links")
+    system = models.ForeignKey("inventory.AISystem", on_delete=models.CASCADE, related_name="control_links")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["control", "system"], name="control_system_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.control.ref_id} applies to {self.system.ref}"

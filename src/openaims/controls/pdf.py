@@ -14,25 +14,11 @@ from django.template.loader import render_to_string
 from openaims.controls.exports import ExportFormat, SoAMeta, flag_texts, register, row_from_dict
 from openaims.controls.models import Applicability, ImplementationStatus
 from openaims.controls.selectors import soa_summary
-from openaims.lib.errors import ServiceError
+from openaims.lib import pdf
 
 TEMPLATE = "controls/pdf/soa.html"
 _APPLICABILITY = dict(Applicability.choices)
 _STATUS = dict(ImplementationStatus.choices)
-
-
-def _local_only_fetcher():
-    from weasyprint.urls import URLFetcher
-
-    class LocalOnlyFetcher(URLFetcher):
-        """Fetch `data:` URLs only; anything else (http, https, file…) is refused."""
-
-        def fetch(self, url, headers=None):
-            if not url.startswith("data:"):
-                raise ValueError(f"the SoA PDF does not load external resources ({url[:80]})")
-            return super().fetch(url, headers)
-
-    return LocalOnlyFetcher(allowed_protocols={"data"})
 
 
 def soa_html(rows: list[dict], meta: SoAMeta) -> str:
@@ -62,15 +48,7 @@ def soa_html(rows: list[dict], meta: SoAMeta) -> str:
 
 def render_document(rows: list[dict], meta: SoAMeta):
     """The laid-out WeasyPrint document (pages and boxes), before it becomes PDF bytes."""
-    try:
-        from weasyprint import HTML
-    except OSError as exc:  # WeasyPrint loads Pango through ctypes; a machine without it cannot make PDFs
-        raise ServiceError(
-            "PDF export needs the Pango library on the server (Debian/Ubuntu: apt-get install libpango-1.0-0 "
-            f"libpangoft2-1.0-0): {exc}"
-        ) from None
-
-    return HTML(string=soa_html(rows, meta), base_url=None, url_fetcher=_local_only_fetcher()).render()
+    return pdf.render_document(soa_html(rows, meta), what="SoA PDF")
 
 
 def soa_pdf(rows: list[dict], meta: SoAMeta) -> bytes:

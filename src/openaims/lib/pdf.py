@@ -1,0 +1,46 @@
+"""HTML to PDF with WeasyPrint, offline: nothing is fetched but `data:` URLs, and no noise on stderr.
+
+Every PDF the product makes (SoA, system cards, later audit packs) goes through `render_document`,
+so the same rules hold: user text cannot make the server fetch a URL, and a machine without Pango
+gets one clear error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from openaims.lib.errors import ServiceError
+
+
+def _local_only_fetcher(what: str):
+    from weasyprint.urls import URLFetcher
+
+    class LocalOnlyFetcher(URLFetcher):
+        """Fetch `data:` URLs only; anything else (http, https, file…) is refused."""
+
+        def fetch(self, url, headers=None):
+            if not url.startswith("data:"):
+                raise ValueError(f"the {what} does not load external resources ({url[:80]})")
+            return super().fetch(url, headers)
+
+    return LocalOnlyFetcher(allowed_protocols={"data"})
+
+
+def render_document(html: str, *, what: str = "PDF"):
+    """The laid-out WeasyPrint document (pages and boxes), before it becomes PDF bytes."""
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # WeasyPrint loads Pango through ctypes; a machine without it cannot make PDFs
+        raise ServiceError(
+            "PDF export needs the Pango library on the server (Debian/Ubuntu: apt-get install libpango-1.0-0 "
+            f"libpangoft2-1.0-0): {exc}"
+        ) from None
+    # Font-subsetting advice ("install HarfBuzz-Subset") is for the administrator, not for every export:
+    # it would otherwise break the CLI's one-line output. Real errors still come through.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    return HTML(string=html, base_url=None, url_fetcher=_local_only_fetcher(what)).render()
+
+
+def render_pdf(html: str, *, what: str = "PDF") -> bytes:
+    return render_document(html, what=what).write_pdf()
