@@ -14,7 +14,6 @@ from openaims.controls.services import (
     evidence_create,
     soa_publish,
 )
-from openaims.risk.services import risk_create, risk_select_control
 from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create
 from tests.catalog.conftest import load_tiny
@@ -177,17 +176,6 @@ def linked_evidence(cast) -> str:
     return f"{adopted(cast).pk}/evidence/{evidence.pk}"
 
 
-def risk_pk(cast) -> int:
-    return risk_create(actor=cast.users["owner"], organization=cast.org, title="Biased decisions").pk
-
-
-def selection(cast) -> str:
-    risk = risk_create(actor=cast.users["owner"], organization=cast.org, title="Drift")
-    control = adopted(cast)
-    risk_select_control(actor=cast.users["owner"], risk=risk, control=control)
-    return f"{risk.pk}/controls/{control.pk}"
-
-
 def published(cast) -> int:
     adopted(cast)
     return soa_publish(actor=cast.users["owner"], organization=cast.org, approver=cast.users["manager"]).number
@@ -261,30 +249,6 @@ ENDPOINTS += [
         WRITERS,
         data=lambda c: {"title": "Fairness test", "controls": [control_pk(c)]},
         ok=(201,),
-    ),
-    Endpoint("GET /orgs/{org}/risks", "GET", p("/orgs/{org}/risks", _=risk_pk), EVERYONE),
-    Endpoint(
-        "POST /orgs/{org}/risks",
-        "POST",
-        p("/orgs/{org}/risks"),
-        WRITERS,
-        data=lambda c: {"title": "Model drift", "owner": "carl"},
-        ok=(201,),
-    ),
-    Endpoint("GET /orgs/{org}/risks/{risk_id}", "GET", p("/orgs/{org}/risks/{r}", r=risk_pk), EVERYONE),
-    Endpoint(
-        "POST /orgs/{org}/risks/{risk_id}/controls/{control_id}",
-        "POST",
-        p("/orgs/{org}/risks/{r}/controls/{c}", r=risk_pk, c=control_pk),
-        WRITERS,
-        ok=(201,),
-    ),
-    Endpoint(
-        "DELETE /orgs/{org}/risks/{risk_id}/controls/{control_id}",
-        "DELETE",
-        p("/orgs/{org}/risks/{s}", s=selection),
-        WRITERS,
-        ok=(204,),
     ),
     Endpoint("GET /orgs/{org}/soa", "GET", p("/orgs/{org}/soa", _=adopted), EVERYONE),
     Endpoint(

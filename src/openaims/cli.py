@@ -20,10 +20,14 @@ audit_app = typer.Typer(help="Verify and export the tamper-evident audit trail."
 org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Validate and load framework catalogs and crosswalks.", no_args_is_help=True)
 soa_app = typer.Typer(help="Export the Statement of Applicability.", no_args_is_help=True)
+inventory_app = typer.Typer(
+    help="Fill the AI system register in bulk: import a spreadsheet, sync models from MLflow.", no_args_is_help=True
+)
 app.add_typer(audit_app, name="audit")
 app.add_typer(org_app, name="org")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(soa_app, name="soa")
+app.add_typer(inventory_app, name="inventory")
 
 
 def fail(message: str) -> typer.Exit:
@@ -315,6 +319,8 @@ def catalog_check(files: CatalogFiles = None) -> None:
     """Validate catalog files without loading them."""
     setup_django()
     check_database()
+    if pending_migrations():  # references are checked against what is loaded, so the tables must exist
+        raise fail("the database is not set up yet: run `aims migrate` (or `aims catalog load`) first")
     from openaims.catalog.loader import CatalogError, default_files, validate_files
 
     paths = files or default_files()
@@ -324,6 +330,14 @@ def catalog_check(files: CatalogFiles = None) -> None:
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(1) from None
+    if not files:  # the shipped data: default life-cycle gates may name only items some installed app provides
+        from openaims.inventory.gates import unknown_default_items
+
+        problems = unknown_default_items()
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        if problems:
+            raise typer.Exit(1)
     typer.echo(f"{len(parsed)} files valid")
 
 
@@ -401,6 +415,141 @@ def soa_export(
         tmp.unlink(missing_ok=True)
         raise fail(f"cannot write {output}: {exc.strerror}") from None
     typer.echo(f"wrote the SoA of {slug} ({meta.label}, {fmt.label}, {len(rows)} controls) to {output}")
+
+
+def _acting_member(organization, who: str | None, perm: str, doing: str):
+    """The member named by --as (username or email), or the organization's first owner; they must hold `perm`."""
+    from openaims.tenancy.models import Membership
+    from openaims.tenancy.roles import Role, has_perm
+    from openaims.tenancy.services import user_for_login
+
+    memberships = Membership.objects.filter(organization=organization).select_related("user")
+    if who is None:
+        membership = memberships.filter(role=Role.OWNER).order_by("created_at", "pk").first()
+        if membership is None:
+            raise fail(f"{organization.slug} has no owner; name the member with --as")
+    else:
+        user = user_for_login(who)
+        membership = memberships.filter(user=user).first() if user else None
+        if membership is None:
+            raise fail(f"{who!r} is not a member of {organization.slug}")
+    if not has_perm(membership.role, perm):
+        raise fail(f"{membership.user.get_username()} is {membership.role} of {organization.slug}; {doing} needs more")
+    return membership.user
+
+
+AsMember = Annotated[
+    str | None,
+    typer.Option("--as", help="Username or email of the member to record as the actor; the first owner if omitted."),
+]
+
+
+@inventory_app.command("import")
+def inventory_import(
+    file: Annotated[Path, typer.Argument(help="A CSV (UTF-8) or XLSX file; its first row names the columns.")],
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    as_: AsMember = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and write nothing.")] = False,
+    update_existing: Annotated[
+        bool, typer.Option("--update-existing", help="Rows naming an existing system update it instead of failing.")
+    ] = False,
+) -> None:
+    """Import AI systems into the register: every row is checked first; with any bad row nothing is written."""
+    setup_django()
+    check_database()
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from openaims.audittrail.context import audit_context
+    from openaims.inventory.imports import MAX_BYTES, RowsRejected, systems_import
+    from openaims.lib.errors import ServiceError
+    from openaims.tenancy.models import Organization
+    from openaims.tenancy.roles import Perm
+
+    ((_slug, pk),) = _organization_ids(org)
+    organization = Organization.objects.get(pk=pk)
+    actor = _acting_member(organization, as_, Perm.WRITE, "importing")
+    try:
+        if file.stat().st_size > MAX_BYTES:
+            raise fail(f"{file} is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into several files")
+        content = file.read_bytes()
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror}") from None
+    try:
+        # Progress on stderr: stdout carries only the result line.
+        with audit_context(via="cli"), Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("importing", total=None)
+            report = systems_import(
+                actor=actor,
+                organization=organization,
+                content=content,
+                file_name=file.name,
+                update_existing=update_existing,
+                dry_run=dry_run,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+    except RowsRejected as exc:
+        for problem in exc.errors:
+            typer.echo(f"error: {problem.line()}", err=True)
+        typer.echo(f"error: {file.name}: {exc.message}", err=True)
+        raise typer.Exit(1) from None
+    except ServiceError as exc:
+        raise fail(f"{file.name}: {exc.message}") from None
+    typer.echo(f"{file.name}: {report.summary()}")
+
+
+@inventory_app.command("mlflow-sync")
+def inventory_mlflow_sync(
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    tracking_uri: Annotated[str, typer.Option(help="MLflow tracking URI: http(s)://..., databricks, file:///...")],
+    registry_uri: Annotated[str | None, typer.Option(help="Model registry URI, if not the tracking URI.")] = None,
+    system: Annotated[
+        str | None, typer.Option(help="AIS-<n> that receives registered models with no other target.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="'model name=AIS-<n>' (repeatable); wins over the model's openaims.system tag."),
+    ] = None,
+    as_: AsMember = None,
+) -> None:
+    """Bring registered model versions from MLflow into the register as models of their systems (re-runs update)."""
+    setup_django()
+    check_database()
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from openaims.audittrail.context import audit_context
+    from openaims.inventory.mlflow_sync import mlflow_sync, parse_mapping, system_by_ref
+    from openaims.lib.errors import ServiceError
+    from openaims.tenancy.models import Organization
+    from openaims.tenancy.roles import Perm
+
+    ((_slug, pk),) = _organization_ids(org)
+    organization = Organization.objects.get(pk=pk)
+    actor = _acting_member(organization, as_, Perm.APPROVE, "an MLflow sync")
+    try:
+        mapping = parse_mapping(organization, map_ or [])
+        default = system_by_ref(organization, system) if system else None
+        with audit_context(via="cli"), Progress(console=Console(stderr=True), transient=True) as progress:
+            progress.add_task("reading the MLflow registry", total=None)
+            # The command runs on the server by whoever operates it: local file stores are fine here.
+            report = mlflow_sync(
+                actor=actor,
+                organization=organization,
+                tracking_uri=tracking_uri,
+                registry_uri=registry_uri,
+                mapping=mapping,
+                default_system=default,
+                allow_local_stores=True,
+            )
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    for item in report.items:
+        if item.outcome != "unchanged":
+            target = f" -> {item.system}" if item.system else ""
+            note = f" ({item.reason})" if item.reason else ""
+            typer.echo(f"{item.outcome}\t{item.name} {item.version}{target}{note}")
+    typer.echo(report.summary())
 
 
 def main() -> None:

@@ -85,6 +85,12 @@ def seed_demo() -> dict:
                     if not Membership.objects.filter(organization=org, user=users[username]).exists():
                         membership_add(actor=owner, organization=org, user=users[username], role=role)
         _seed_controls(users)
+        from openaims.inventory.demo import seed_inventory
+
+        seed_inventory(users)
+        from openaims.impact.demo import seed_demo_impact
+
+        seed_demo_impact(users)
     return created
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "openaims.inventory",
     "openaims.controls",
     "openaims.risk",
+    "openaims.impact",
     "openaims.web",
 ]
 
@@ -123,6 +124,9 @@ AIMS_LOGIN_MAX_FAILURES = env_int("AIMS_LOGIN_MAX_FAILURES", 5, minimum=1)
 AIMS_LOGIN_WINDOW_SECONDS = env_int("AIMS_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=1)
 AIMS_INVITATION_DAYS = env_int("AIMS_INVITATION_DAYS", 7, minimum=1)
 AIMS_ALLOW_SIGNUP_ORGS = env_bool("AIMS_ALLOW_ORGANIZATION_CREATION", True)
+# MLflow sync from the web or API may read file:/sqlite: stores on this server only when this is on
+# (the CLI, which already runs on the server, always may); remote http(s)/databricks URIs always work.
+AIMS_MLFLOW_LOCAL_STORES = env_bool("AIMS_MLFLOW_LOCAL_STORES", False)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("AIMS_TIME_ZONE", "UTC")

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("openaims.catalog.urls")),
     path("", include("openaims.controls.urls")),
     path("", include("openaims.inventory.urls")),
+    path("", include("openaims.risk.urls")),
+    path("", include("openaims.impact.urls")),
     path("", include("openaims.web.urls")),
 ]
 

@@ -138,7 +138,8 @@ def test_the_soa_costs_a_constant_number_of_queries(adopted, django_assert_num_q
         control = control_create_custom(actor=owner, organization=cast.org, ref_id=f"ORG-{i}", title=f"C{i}")
         risk_select_control(actor=owner, risk=risk, control=control)
         evidence_create(actor=owner, organization=cast.org, title=f"E{i}", controls=[control])
-    # controls (with owner and catalog node), risk links (risks joined), requirement links, evidence links
-    with django_assert_num_queries(4):
+    # controls (with owner and catalog node), risk links (risks joined), requirement links, AI system links
+    # (systems joined), evidence links
+    with django_assert_num_queries(5):
         rows = soa_rows(cast.org)
     assert len(rows) == 32

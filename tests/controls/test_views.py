@@ -123,11 +123,12 @@ def test_it_shows_flags_and_evidence_counts_in_the_register(adopted, cast, clien
 
 # Observed on SQLite and pinned after a first request (the session is written only when the organization
 # changes): 4 for every organization page (session, user, the tenant's membership, the layout's organization
-# switcher) + members (owner choices and names) + the 4 of soa_rows (controls with owner and catalog node,
-# risk links with their risks, requirement links, evidence links) + frameworks offering controls (the adopt panel).
-REGISTER_PAGE_QUERIES = 10
-REGISTER_FRAGMENT_QUERIES = 9  # the rows only: no adopt panel
-SOA_PAGE_QUERIES = 10  # 4 + members + soa_rows (4) + published versions (approver and publisher joined)
+# switcher) + members (owner choices and names) + the 5 of soa_rows (controls with owner and catalog node,
+# risk links with their risks, requirement links, AI system links, evidence links) + frameworks offering
+# controls (the adopt panel).
+REGISTER_PAGE_QUERIES = 11
+REGISTER_FRAGMENT_QUERIES = 10  # the rows only: no adopt panel
+SOA_PAGE_QUERIES = 11  # 4 + members + soa_rows (5) + published versions (approver and publisher joined)
 
 
 def grow_register(cast, controls: int) -> None:

@@ -53,14 +53,19 @@ api = OpenAimsAPI(
 )
 
 
-def error_response(status: int, code: str, message: str, details: list | None = None) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "details": details or []}}, status=status)
+def error_response(
+    status: int, code: str, message: str, details: list | None = None, extra: dict | None = None
+) -> JsonResponse:
+    body = {"code": code, "message": message, "details": details or []}
+    # An error may add its own keys (e.g. a refused gate's `missing` items), never replace the three.
+    body.update({key: value for key, value in (extra or {}).items() if key not in body})
+    return JsonResponse({"error": body}, status=status)
 
 
 @api.exception_handler(ServiceError)
 def _service_error(request, exc: ServiceError):
-    details = [{"field": exc.field, "message": exc.message}] if exc.field else []
-    return error_response(exc.status, exc.code, exc.message, details)
+    details = getattr(exc, "details", None) or ([{"field": exc.field, "message": exc.message}] if exc.field else [])
+    return error_response(exc.status, exc.code, exc.message, details, getattr(exc, "extra", None))
 
 
 @api.exception_handler(ValidationError)
@@ -117,6 +122,7 @@ def _register_routers() -> None:
     from openaims.catalog.api import router as catalog_router
     from openaims.comments.api import router as comments_router
     from openaims.controls.api import router as controls_router
+    from openaims.impact.api import router as impact_router
     from openaims.inventory.api import router as inventory_router
     from openaims.risk.api import router as risk_router
     from openaims.tenancy.api import router as tenancy_router
@@ -128,6 +134,7 @@ def _register_routers() -> None:
     api.add_router("/", controls_router)
     api.add_router("/", risk_router)
     api.add_router("/", inventory_router)
+    api.add_router("/", impact_router)
 
 
 _register_routers()

@@ -10,6 +10,7 @@ T = TypeVar("T")
 class ErrorDetail(Schema):
     field: str | None = None
     message: str
+    row: int | None = None  # imports: the spreadsheet row (header = 1); absent elsewhere
 
 
 class ErrorBody(Schema):

@@ -139,6 +139,7 @@ class SoARowOut(Schema):
     risks: list[str]
     requirements: list[str]
     legal: list[str]
+    systems: list[str] = Field([], description="The AI systems the control applies to, as 'AIS-<n> <name>'")
     evidence_current: int
     evidence_total: int
     flags: list[str]

@@ -80,6 +80,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Evidence total", lambda d, r: r.evidence_total, 10),
     Column("Flags", lambda d, r: "\n".join(flag_texts(d)), 42, wrap=True),
     Column("Catalog URN", lambda d, r: r.urn or "", 36),
+    Column("AI systems", lambda d, r: "\n".join(r.systems), 30, wrap=True),
 )
 
 

@@ -121,3 +121,19 @@ class DiffForm(forms.Form):
         choices = [(str(n), f"v{n}") for n in numbers]
         self.fields["from"] = forms.TypedChoiceField(choices=choices, coerce=int, label="From")
         self.fields["to"] = forms.TypedChoiceField(choices=choices, coerce=int, label="To")
+
+
+class SystemLinkForm(forms.Form):
+    """Pick one of the organization's AI systems the control applies to; choices come from the view."""
+
+    def __init__(self, *args, systems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.systems = {str(system.pk): system for system in systems}
+        self.fields["system"] = forms.ChoiceField(
+            label="AI system",
+            choices=[("", "— choose a system —"), *((pk, str(s)) for pk, s in self.systems.items())],
+            help_text="The control is part of how this system is governed.",
+        )
+
+    def clean_system(self):
+        return self.systems[self.cleaned_data["system"]]

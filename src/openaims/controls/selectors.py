@@ -13,7 +13,14 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from openaims.catalog.models import CatalogNode, CrosswalkRelation, Framework
-from openaims.controls.models import Applicability, Control, ControlEvidence, ControlRequirement, ImplementationStatus
+from openaims.controls.models import (
+    Applicability,
+    Control,
+    ControlEvidence,
+    ControlRequirement,
+    ControlSystem,
+    ImplementationStatus,
+)
 from openaims.risk.models import RiskControl
 
 LEGAL_FRAMEWORKS = {"urn:openaims:framework:eu-ai-act"}
@@ -41,6 +48,7 @@ class SoARow:
     risks: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)  # "EU AI Act Art. 9 — title"
     legal: list[str] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)  # "AIS-3 Credit scoring": the AI systems it applies to
     evidence_current: int = 0
     evidence_total: int = 0
     flags: list[str] = field(default_factory=list)
@@ -66,7 +74,7 @@ def controls_for_register(organization):
 
 
 def soa_rows(organization, today=None) -> list[SoARow]:
-    """One row per control. Four queries whatever the size; links are read as plain tuples and evidence is
+    """One row per control. Five queries whatever the size; links are read as plain tuples and evidence is
     counted in SQL, because building thousands of model instances per page view is what costs time."""
     today = today or timezone.localdate()
     controls = controls_for_register(organization).order_by("order", "ref_id")
@@ -92,6 +100,13 @@ def soa_rows(organization, today=None) -> list[SoARow]:
         requirements[control_id].append(label)
         if framework_urn in LEGAL_FRAMEWORKS:
             legal[control_id].append(label)
+    systems: dict[int, list[str]] = defaultdict(list)
+    for control_id, number, name in (
+        ControlSystem.objects.filter(organization=organization)
+        .order_by("system__number")
+        .values_list("control_id", "system__number", "system__name")
+    ):
+        systems[control_id].append(f"AIS-{number} {name}")
     current = Q(evidence__valid_until__isnull=True) | Q(evidence__valid_until__gte=today)
     evidence = {
         row["control_id"]: (row["current"], row["total"])
@@ -116,6 +131,7 @@ def soa_rows(organization, today=None) -> list[SoARow]:
             risks=sorted(risks.get(control.pk, [])),
             requirements=requirements.get(control.pk, []),
             legal=legal.get(control.pk, []),
+            systems=systems.get(control.pk, []),
             evidence_current=evidence_current,
             evidence_total=evidence_total,
             control_id=control.pk,
@@ -123,6 +139,39 @@ def soa_rows(organization, today=None) -> list[SoARow]:
         row.flags = soa_flags(row)
         rows.append(row)
     return rows
+
+
+def control_systems(control) -> list:
+    """The AI systems a control applies to, by register number (one query)."""
+    links = ControlSystem.objects.filter(control=control).select_related("system").order_by("system__number")
+    return [link.system for link in links]
+
+
+def linkable_systems(control) -> list:
+    """The organization's AI systems the control does not apply to yet, for a picker (one query)."""
+    from openaims.inventory.models import AISystem
+
+    return list(
+        AISystem.objects.filter(organization_id=control.organization_id)
+        .exclude(control_links__control=control)
+        .only("pk", "number", "name")
+        .order_by("number")
+    )
+
+
+def system_controls(system) -> list[Control]:
+    """The controls that apply to an AI system, in register order (one query)."""
+    return list(Control.objects.filter(system_links__system=system).order_by("order", "ref_id"))
+
+
+def linkable_controls(system) -> list[Control]:
+    """The organization's controls not yet linked to the system, for a picker (one query)."""
+    return list(
+        Control.objects.filter(organization_id=system.organization_id)
+        .exclude(system_links__system=system)
+        .only("pk", "ref_id", "title", "order")
+        .order_by("order", "ref_id")
+    )
 
 
 def soa_flags(row: SoARow) -> list[str]:

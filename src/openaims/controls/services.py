@@ -18,6 +18,7 @@ from openaims.controls.models import (
     Control,
     ControlEvidence,
     ControlRequirement,
+    ControlSystem,
     Evidence,
     ImplementationStatus,
     SoAVersion,
@@ -191,6 +192,39 @@ def control_unlink_requirement(*, actor, control: Control, requirement: CatalogN
                 obj=control,
                 action="unlink_requirement",
                 changes={"requirement": [requirement.urn, None]},
+            )
+
+
+def control_link_system(*, actor, control: Control, system) -> ControlSystem:
+    """Say the control applies to an AI system (its scope); linking twice changes nothing."""
+    if system.organization_id != control.organization_id:
+        raise ServiceError("the AI system belongs to another organization", field="system")
+    with transaction.atomic():
+        link, created = ControlSystem.objects.get_or_create(
+            organization=control.organization, control=control, system=system
+        )
+        if created:
+            record_event(
+                actor=actor,
+                organization=control.organization,
+                obj=control,
+                action="link_system",
+                changes={"system": [None, f"{system.ref} {system.name}"]},
+            )
+    return link
+
+
+def control_unlink_system(*, actor, control: Control, system) -> None:
+    """The control no longer applies to the AI system; the system and the control stay."""
+    with transaction.atomic():
+        deleted, _ = ControlSystem.objects.filter(control=control, system=system).delete()
+        if deleted:
+            record_event(
+                actor=actor,
+                organization=control.organization,
+                obj=control,
+                action="unlink_system",
+                changes={"system": [f"{system.ref} {system.name}", None]},
             )
 
 

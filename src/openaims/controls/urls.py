@@ -20,6 +20,12 @@ urlpatterns = [
         views.evidence_unlink_view,
         name="evidence_unlink",
     ),
+    path("o/<slug:org>/controls/<int:pk>/systems/", views.system_link_view, name="system_link"),
+    path(
+        "o/<slug:org>/controls/<int:pk>/systems/<int:system>/remove/",
+        views.system_unlink_view,
+        name="system_unlink",
+    ),
     path("o/<slug:org>/soa/", views.soa_view, name="soa"),
     path("o/<slug:org>/soa/publish/", views.soa_publish_view, name="soa_publish"),
     path("o/<slug:org>/soa/export.<slug:fmt>", views.soa_export_view, name="soa_export"),

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from openaims.catalog.models import CatalogNode, Framework
@@ -26,15 +27,27 @@ from openaims.controls.forms import (
     EvidenceForm,
     PublishForm,
     RequirementLinkForm,
+    SystemLinkForm,
 )
 from openaims.controls.models import (
     Applicability,
     ControlEvidence,
     ControlRequirement,
+    ControlSystem,
     ImplementationStatus,
     SoAVersion,
 )
-from openaims.controls.selectors import FLAG_TEXT, SoARow, coverage, soa_diff, soa_rows, soa_summary
+from openaims.controls.selectors import (
+    FLAG_TEXT,
+    SoARow,
+    control_systems,
+    coverage,
+    linkable_systems,
+    soa_diff,
+    soa_rows,
+    soa_summary,
+)
+from openaims.inventory.models import AISystem
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.pagination import paginate, query_without_page
@@ -256,7 +269,15 @@ def _requirement_search(request, control) -> dict:
 
 
 def _control_page(
-    request, control, *, members=None, edit_form=None, requirement_form=None, evidence_form=None, status=200
+    request,
+    control,
+    *,
+    members=None,
+    edit_form=None,
+    requirement_form=None,
+    evidence_form=None,
+    system_form=None,
+    status=200,
 ):
     tenant = request.tenant
     org = tenant.organization
@@ -280,6 +301,7 @@ def _control_page(
         "row": row,
         "requirements": requirements,
         "evidence": evidence,
+        "systems": control_systems(control),
         "can_write": can_write,
         "object_type": "controls.control",
         "object_id": control.pk,
@@ -288,6 +310,7 @@ def _control_page(
         context["edit_form"] = edit_form or ControlEditForm(control=control, members=users)
         context["requirement_form"] = requirement_form or RequirementLinkForm()
         context["evidence_form"] = evidence_form or EvidenceForm()
+        context["system_form"] = system_form or SystemLinkForm(systems=linkable_systems(control))
         context.update(_requirement_search(request, control) if request.GET.get("rq") else {"rq": ""})
     return render(request, "controls/control.html", context, status=status)
 
@@ -355,6 +378,50 @@ def evidence_unlink_view(request, pk: int, evidence: int):
     services.control_unlink_evidence(actor=request.user, control=control, evidence=item)
     messages.success(request, f"“{item.title}” no longer counts for {control.ref_id}.")
     return redirect(reverse("controls:control", args=[control.organization.slug, control.pk]) + "#evidence")
+
+
+def _next_or(request, default: str) -> str:
+    """Where to go after a change made from another page (e.g. the AI system's): `next` if it is ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@tenant_view(Perm.WRITE)
+@require_POST
+def system_link_view(request, pk: int):
+    """Say the control applies to one of the organization's AI systems."""
+    control = get_control_for_tenant(request.tenant, pk)
+    # Every system of the organization is a valid choice (linking twice is harmless); another's is not.
+    systems = AISystem.objects.filter(organization=control.organization).only("pk", "number", "name")
+    form = SystemLinkForm(request.POST, systems=systems)
+    if form.is_valid():
+        system = form.cleaned_data["system"]
+        try:
+            services.control_link_system(actor=request.user, control=control, system=system)
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"{control.ref_id} now applies to {system.ref} {system.name}.")
+            default = reverse("controls:control", args=[control.organization.slug, control.pk]) + "#systems"
+            return redirect(_next_or(request, default))
+    return _control_page(request, control, system_form=form, status=400)
+
+
+@tenant_view(Perm.WRITE)
+@require_POST
+def system_unlink_view(request, pk: int, system: int):
+    control = get_control_for_tenant(request.tenant, pk)
+    link = ControlSystem.objects.filter(control=control, system_id=system).select_related("system").first()
+    if link is None:
+        raise Http404("This control does not apply to that AI system")
+    services.control_unlink_system(actor=request.user, control=control, system=link.system)
+    messages.success(request, f"{control.ref_id} no longer applies to {link.system.ref} {link.system.name}.")
+    default = reverse("controls:control", args=[control.organization.slug, control.pk]) + "#systems"
+    return redirect(_next_or(request, default))
 
 
 # --- Statement of Applicability ---------------------------------------------------------------------

@@ -209,12 +209,12 @@ class Component(_Part):
     """A third-party part of a system and who is responsible for what (A.10.2, A.10.3)."""
 
     system = models.ForeignKey(AISystem, on_delete=models.CASCADE, related_name="components")
-    kind = models.CharField(max_length=40, default="api")
+    category = models.CharField(max_length=40, default="api", help_text="Vocabulary: component_kinds.")
     supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="components")
     version = models.CharField(max_length=60, blank=True)
     responsibilities = models.TextField(blank=True, help_text="What the supplier does and what we do (A.10.2).")
 
-    AUDITED_FIELDS = ("name", "description", "kind", "supplier", "version", "responsibilities")
+    AUDITED_FIELDS = ("name", "description", "category", "supplier", "version", "responsibilities")
 
     class Meta:
         ordering = ["name"]
@@ -227,12 +227,12 @@ class Resource(_Part):
     """A computing, tooling, data or human resource the system needs (A.4.2 to A.4.6)."""
 
     system = models.ForeignKey(AISystem, on_delete=models.CASCADE, related_name="resources")
-    kind = models.CharField(max_length=40, default="compute")
+    category = models.CharField(max_length=40, default="compute", help_text="Vocabulary: resource_kinds.")
 
-    AUDITED_FIELDS = ("name", "description", "kind")
+    AUDITED_FIELDS = ("name", "description", "category")
 
     class Meta:
-        ordering = ["kind", "name"]
+        ordering = ["category", "name"]
 
     def __str__(self) -> str:
         return self.name

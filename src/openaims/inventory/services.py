@@ -108,6 +108,15 @@ def _clean_system_values(organization, values: Mapping[str, Any], *, partial: bo
     return cleaned
 
 
+def validate_system_values(organization, values: Mapping[str, Any], *, partial: bool = False) -> dict:
+    """Check register values as `system_create` (or, partial, `system_update`) would, writing nothing.
+
+    Returns the cleaned values; raises ServiceError naming the field of the first problem. Imports call
+    it per row so a whole file is checked before anything is written.
+    """
+    return _clean_system_values(organization, values, partial=partial)
+
+
 def system_create(*, actor, organization, **values) -> AISystem:
     """Register an AI system (A.4.2). It starts at the first life-cycle stage, unclassified."""
     cleaned = _clean_system_values(organization, values, partial=False)
@@ -214,13 +223,13 @@ PART_SPECS: dict[type, dict[str, Any]] = {
     },
     Component: {
         "text": {"name": 200, "description": 20_000, "version": 60, "responsibilities": 20_000},
-        "terms": {"kind": "component_kinds"},
+        "terms": {"category": "component_kinds"},
         "bools": (),
         "required": ("name",),
     },
     Resource: {
         "text": {"name": 200, "description": 20_000},
-        "terms": {"kind": "resource_kinds"},
+        "terms": {"category": "resource_kinds"},
         "bools": (),
         "required": ("name",),
     },
@@ -269,7 +278,11 @@ def _label(model) -> str:
 
 
 def part_create(*, actor, system: AISystem, kind: str, **values):
-    """Add a model, dataset, third-party component or resource to a system."""
+    """Add a model, dataset, third-party component or resource to a system.
+
+    `kind` names the part (model | dataset | component | resource); a component's or resource's own
+    type is its `category` field (vocabulary component_kinds / resource_kinds).
+    """
     model = PART_CLASSES.get(kind)
     if model is None:
         raise ServiceError(f"unknown part kind {kind!r}; use one of {', '.join(PART_CLASSES)}")

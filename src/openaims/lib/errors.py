@@ -9,10 +9,12 @@ class ServiceError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, details=None):
         super().__init__(message)
         self.message = message
         self.field = field
+        # Several problems at once (e.g. every bad row of an import): [{"field", "message", ...}], in the API's details.
+        self.details = list(details or [])
         if code:
             self.code = code
 

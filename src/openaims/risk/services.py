@@ -1,31 +1,707 @@
+"""Every write of the risk app: criteria versions (6.1.1), the register (6.1.2), assessments (8.2),
+treatment plans and the controls they select (6.1.3, 8.3), and acceptance of residual risk.
+
+Each service validates, runs in one transaction and records its audit event there. Levels are never
+taken from the caller: they are computed from the criteria version in force and stored with it.
+
+Criteria bootstrap: an organization has no criteria rows until they are first needed for a write —
+the first assessment, or a manager saving a draft — when `criteria_ensure` copies the shipped default
+(`data/criteria-default.yaml`) into version 1, recorded in the audit trail like any other change.
+Pages read the default without writing anything until then.
+"""
+
 from __future__ import annotations
 
-from django.db import transaction
+from collections.abc import Iterable
+from datetime import date
 
-from openaims.audittrail.services import Action, record_event
-from openaims.lib.errors import ServiceError
-from openaims.risk.models import Risk, RiskControl
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from openaims.audittrail.services import Action, diff, record_event, snapshot
+from openaims.catalog.models import CatalogNode
+from openaims.lib.errors import Conflict, Forbidden, ServiceError
+from openaims.risk.criteria import ROLE_AUTHORITY, CriteriaData, default_criteria, parse_criteria
+from openaims.risk.models import (
+    ActionStatus,
+    Risk,
+    RiskAcceptance,
+    RiskAssessment,
+    RiskControl,
+    RiskCriteria,
+    RiskObjective,
+    RiskSource,
+    RiskStatus,
+    RiskSystem,
+    TreatmentAction,
+    TreatmentOption,
+)
+from openaims.tenancy.models import Membership
+
+SOURCE_KIND = "risk_source"  # catalog node kinds a risk may cite (ISO/IEC 42001 Annex C.3.x, C.2.x)
+OBJECTIVE_KIND = "objective"
+ROLE_NAMES = {"contributor": "a contributor", "manager": "a manager", "owner": "an owner"}
 
 
-def risk_create(*, actor, organization, title: str, description: str = "", owner=None) -> Risk:
-    title = title.strip()
-    if not title:
-        raise ServiceError("a risk needs a title", field="title")
+# --- Criteria (6.1.1) ---------------------------------------------------------------------------------
+
+
+def current_criteria(organization) -> RiskCriteria | None:
+    """The latest published criteria version, or None before the organization has any."""
+    return (
+        RiskCriteria.objects.filter(organization=organization, published_at__isnull=False).order_by("-number").first()
+    )
+
+
+def _next_criteria_number(organization) -> int:
+    return (RiskCriteria.objects.filter(organization=organization).aggregate(m=Max("number"))["m"] or 0) + 1
+
+
+def criteria_ensure(*, actor, organization) -> RiskCriteria:
+    """The criteria in force; on first use, version 1 copied from the shipped default (audited)."""
+    version = current_criteria(organization)
+    if version is not None:
+        return version
+    data = default_criteria()
     with transaction.atomic():
-        risk = Risk.objects.create(
-            organization=organization, title=title, description=description, owner=owner, created_by=actor
+        version = current_criteria(organization)  # someone else may have just created it
+        if version is not None:
+            return version
+        now = timezone.now()
+        version = RiskCriteria.objects.create(
+            organization=organization,
+            number=_next_criteria_number(organization),
+            content=data.as_json(),
+            content_hash=data.content_hash(),
+            note="The OpenAIMS default criteria, adopted on first use.",
+            created_by=actor,
+            created_at=now,
+            published_by=actor,
+            published_at=now,
         )
         record_event(
             actor=actor,
             organization=organization,
-            obj=risk,
+            obj=version,
             action=Action.CREATE,
             changes={
-                "title": [None, title],
-                "owner": [None, owner.get_username() if owner else None],
+                "number": [None, version.number],
+                "content_hash": [None, version.content_hash],
+                "source": [None, "default"],
             },
         )
+    return version
+
+
+def criteria_draft_save(*, actor, organization, content: dict | CriteriaData, note: str = "") -> RiskCriteria:
+    """Create or replace the organization's draft of the next criteria version (published ones never change)."""
+    data = content if isinstance(content, CriteriaData) else parse_criteria(content)
+    base = criteria_ensure(actor=actor, organization=organization)
+    with transaction.atomic():
+        draft = (
+            RiskCriteria.objects.select_for_update()
+            .filter(organization=organization, published_at__isnull=True)
+            .first()
+        )
+        if draft is None:
+            draft = RiskCriteria(
+                organization=organization,
+                number=max(_next_criteria_number(organization), base.number + 1),
+                created_by=actor,
+            )
+            before = {}
+        else:
+            before = {"content_hash": draft.content_hash, "note": draft.note}
+        draft.content = data.as_json()
+        draft.content_hash = data.content_hash()
+        draft.note = note.strip()
+        try:
+            with transaction.atomic():
+                draft.save()
+        except IntegrityError:
+            raise Conflict("someone else is editing a draft of the risk criteria; reload the page") from None
+        record_event(
+            actor=actor,
+            organization=organization,
+            obj=draft,
+            action=Action.UPDATE if before else Action.CREATE,
+            changes=diff(before, {"content_hash": draft.content_hash, "note": draft.note})
+            | ({} if before else {"number": [None, draft.number]}),
+        )
+    return draft
+
+
+def criteria_draft_discard(*, actor, organization) -> None:
+    with transaction.atomic():
+        draft = RiskCriteria.objects.filter(organization=organization, published_at__isnull=True).first()
+        if draft is None:
+            raise Conflict("there is no draft of the risk criteria")
+        record_event(
+            actor=actor,
+            organization=organization,
+            obj=draft,
+            action=Action.DELETE,
+            changes={"number": [draft.number, None]},
+        )
+        draft.delete()
+
+
+def criteria_publish(*, actor, organization) -> RiskCriteria:
+    """Publish the draft as the criteria in force. Later assessments use it; earlier ones keep their version."""
+    with transaction.atomic():
+        draft = (
+            RiskCriteria.objects.select_for_update()
+            .filter(organization=organization, published_at__isnull=True)
+            .first()
+        )
+        if draft is None:
+            raise Conflict("there is no draft of the risk criteria to publish")
+        parse_criteria(draft.content)  # a draft stored by an older release is checked again
+        current = current_criteria(organization)
+        if current is not None and current.content_hash == draft.content_hash:
+            raise Conflict(f"the draft is the same as version {current.number}: change something first")
+        draft.published_by = actor
+        draft.published_at = timezone.now()
+        draft.save(update_fields=["published_by", "published_at"])
+        record_event(
+            actor=actor,
+            organization=organization,
+            obj=draft,
+            action="publish",
+            changes={
+                "published": [current.number if current else None, draft.number],
+                "content_hash": [current.content_hash if current else None, draft.content_hash],
+            },
+        )
+    return draft
+
+
+# --- Helpers ------------------------------------------------------------------------------------------
+
+
+def member_role(organization, user) -> str | None:
+    if user is None:
+        return None
+    return Membership.objects.filter(organization=organization, user=user).values_list("role", flat=True).first()
+
+
+def _check_member(organization, user, field: str, what: str):
+    if user is not None and member_role(organization, user) is None:
+        raise ServiceError(f"the {what} must be a member of this organization", field=field)
+    return user
+
+
+def _text(value, field: str, *, limit: int | None = None, required: bool = False) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ServiceError(f"a risk needs a {field.replace('_', ' ')}", field=field)
+    if limit and len(text) > limit:
+        raise ServiceError(f"{field.replace('_', ' ')}: at most {limit} characters", field=field)
+    return text
+
+
+def _systems(organization, systems: Iterable) -> list:
+    systems = list(dict.fromkeys(systems or ()))
+    for system in systems:
+        if system.organization_id != organization.pk:
+            raise ServiceError("an AI system of another organization cannot be linked", field="systems")
+    return systems
+
+
+def _nodes(nodes: Iterable[CatalogNode], kind: str, field: str) -> list[CatalogNode]:
+    nodes = list(dict.fromkeys(nodes or ()))
+    for node in nodes:
+        if node.kind != kind:
+            what = "risk source" if kind == SOURCE_KIND else "objective"
+            raise ServiceError(f"{node.ref_id or node.urn} is not a {what} of the catalog", field=field)
+    return nodes
+
+
+def _set_links(link_model, risk: Risk, attname: str, wanted: list) -> tuple[list, list]:
+    """Make the risk's links of one kind exactly `wanted`; returns (before, after) labels for the audit event."""
+    current = {getattr(link, attname): link for link in link_model.objects.filter(risk=risk)}
+    wanted_ids = {obj.pk for obj in wanted}
+    removed = [pk for pk in current if pk not in wanted_ids]
+    if removed:
+        link_model.objects.filter(risk=risk, **{f"{attname}__in": removed}).delete()
+    added = [obj for obj in wanted if obj.pk not in current]
+    field = attname.removesuffix("_id")
+    link_model.objects.bulk_create(
+        [link_model(organization_id=risk.organization_id, risk=risk, **{field: obj}) for obj in added]
+    )
+    return sorted(current), sorted(wanted_ids)
+
+
+def _labels(model, pks: list[int], label) -> list[str]:
+    objects = model.objects.filter(pk__in=pks) if pks else []
+    return sorted(label(obj) for obj in objects)
+
+
+def _system_label(system) -> str:
+    return f"AIS-{system.number}"
+
+
+def _state(risk: Risk) -> dict:
+    values = snapshot(risk, Risk.AUDITED_FIELDS)
+    values["owner"] = risk.owner.get_username() if risk.owner_id else None
+    return values
+
+
+# --- The register (6.1.2) -----------------------------------------------------------------------------
+
+
+def risk_create(
+    *,
+    actor,
+    organization,
+    title: str,
+    description: str = "",
+    owner=None,
+    systems: Iterable = (),
+    sources: Iterable[CatalogNode] = (),
+    objectives: Iterable[CatalogNode] = (),
+    other_sources: str = "",
+    other_objectives: str = "",
+    existing_controls: str = "",
+    treatment_plan: str = "",
+    review_date: date | None = None,
+) -> Risk:
+    """Record an identified AI risk (6.1.2 c): for some AI systems, or organization-wide when none is named."""
+    title = _text(title, "title", limit=200, required=True)
+    _check_member(organization, owner, "owner", "risk owner")
+    systems = _systems(organization, systems)
+    sources = _nodes(sources, SOURCE_KIND, "sources")
+    objectives = _nodes(objectives, OBJECTIVE_KIND, "objectives")
+    with transaction.atomic():
+        number = (Risk.objects.filter(organization=organization).aggregate(m=Max("number"))["m"] or 0) + 1
+        now = timezone.now()
+        risk = Risk.objects.create(
+            organization=organization,
+            number=number,
+            title=title,
+            description=_text(description, "description"),
+            owner=owner,
+            other_sources=_text(other_sources, "other_sources"),
+            other_objectives=_text(other_objectives, "other_objectives"),
+            existing_controls=_text(existing_controls, "existing_controls"),
+            treatment_plan=_text(treatment_plan, "treatment_plan"),
+            review_date=review_date,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        RiskSystem.objects.bulk_create([RiskSystem(organization=organization, risk=risk, system=s) for s in systems])
+        RiskSource.objects.bulk_create([RiskSource(organization=organization, risk=risk, node=n) for n in sources])
+        RiskObjective.objects.bulk_create(
+            [RiskObjective(organization=organization, risk=risk, node=n) for n in objectives]
+        )
+        changes = diff({}, _state(risk))
+        changes["number"] = [None, number]
+        if systems:
+            changes["systems"] = [None, sorted(_system_label(s) for s in systems)]
+        if sources:
+            changes["sources"] = [None, sorted(n.ref_id for n in sources)]
+        if objectives:
+            changes["objectives"] = [None, sorted(n.ref_id for n in objectives)]
+        record_event(actor=actor, organization=organization, obj=risk, action=Action.CREATE, changes=changes)
     return risk
+
+
+TEXT_FIELDS = ("title", "description", "other_sources", "other_objectives", "existing_controls", "treatment_plan")
+UPDATABLE = {
+    "title",
+    "description",
+    "owner",
+    "systems",
+    "sources",
+    "objectives",
+    "other_sources",
+    "other_objectives",
+    "existing_controls",
+    "treatment_plan",
+    "review_date",
+}
+
+
+def risk_update(*, actor, risk: Risk, **values) -> Risk:
+    """Change what the register says about a risk. Scores change only through `risk_assess`."""
+    unknown = set(values) - UPDATABLE
+    if unknown:
+        raise ServiceError(f"cannot change {', '.join(sorted(unknown))} here", field=sorted(unknown)[0])
+    organization = risk.organization
+    with transaction.atomic():
+        risk = Risk.objects.select_for_update().select_related("owner").get(pk=risk.pk)
+        before = _state(risk)
+        for name in TEXT_FIELDS:
+            if name in values:
+                limit = 200 if name == "title" else None
+                setattr(risk, name, _text(values[name], name, limit=limit, required=name == "title"))
+        if "owner" in values:
+            risk.owner = _check_member(organization, values["owner"], "owner", "risk owner")
+        if "review_date" in values:
+            risk.review_date = values["review_date"]
+        changes = diff(before, _state(risk))
+        if "systems" in values:
+            old, new = _set_links(RiskSystem, risk, "system_id", _systems(organization, values["systems"]))
+            if old != new:
+                from openaims.inventory.models import AISystem
+
+                changes["systems"] = [_labels(AISystem, old, _system_label), _labels(AISystem, new, _system_label)]
+        for name, model, kind in (("sources", RiskSource, SOURCE_KIND), ("objectives", RiskObjective, OBJECTIVE_KIND)):
+            if name in values:
+                old, new = _set_links(model, risk, "node_id", _nodes(values[name], kind, name))
+                if old != new:
+                    label = lambda n: n.ref_id or n.urn  # noqa: E731
+                    changes[name] = [_labels(CatalogNode, old, label), _labels(CatalogNode, new, label)]
+        if changes:
+            risk.updated_at = timezone.now()
+            risk.save()
+            record_event(actor=actor, organization=organization, obj=risk, action=Action.UPDATE, changes=changes)
+    return risk
+
+
+# --- Assessment (8.2) ---------------------------------------------------------------------------------
+
+
+def _scores(risk: Risk) -> dict:
+    values = {name: getattr(risk, name) for name in Risk.SCORE_FIELDS}
+    values["criteria_version"] = risk.criteria.number if risk.criteria_id else None
+    values["status"] = risk.status
+    return values
+
+
+def _revoke_acceptance(risk: Risk, reason: str) -> RiskAcceptance | None:
+    acceptance = RiskAcceptance.objects.filter(risk=risk, revoked_at__isnull=True).first()
+    if acceptance is not None:
+        acceptance.revoked_at = timezone.now()
+        acceptance.revoked_reason = reason
+        acceptance.save(update_fields=["revoked_at", "revoked_reason"])
+    return acceptance
+
+
+def risk_assess(
+    *,
+    actor,
+    risk: Risk,
+    inherent_likelihood: int,
+    inherent_consequence: int,
+    treatment_option: str = "",
+    residual_likelihood: int | None = None,
+    residual_consequence: int | None = None,
+    review_date: date | None = None,
+    note: str = "",
+) -> RiskAssessment:
+    """(Re-)assess a risk under the criteria in force: levels are computed, the scores kept as history.
+
+    A residual risk needs a treatment option; retaining a risk without stating the residual keeps the
+    inherent scores. A residual level above the inherent one is refused (a treatment does not add risk).
+    Any earlier acceptance no longer holds: the risk owner signs off the new residual risk again.
+    """
+    organization = risk.organization
+    treatment_option = treatment_option or ""
+    if treatment_option and treatment_option not in TreatmentOption.values:
+        raise ServiceError(f"unknown treatment option {treatment_option!r}", field="treatment_option")
+    if (residual_likelihood is None) != (residual_consequence is None):
+        raise ServiceError("give both residual likelihood and consequence, or neither", field="residual_likelihood")
+    if treatment_option == TreatmentOption.RETAIN and residual_likelihood is None:
+        residual_likelihood, residual_consequence = inherent_likelihood, inherent_consequence
+    if residual_likelihood is not None and not treatment_option:
+        raise ServiceError("choose a treatment option before scoring the residual risk", field="treatment_option")
+    criteria = criteria_ensure(actor=actor, organization=organization)
+    data = criteria.data
+    data.check_scores(inherent_likelihood, inherent_consequence, what="inherent")
+    inherent_level = data.level_key(inherent_likelihood, inherent_consequence)
+    residual_level = ""
+    if residual_likelihood is not None:
+        data.check_scores(residual_likelihood, residual_consequence, what="residual")
+        residual_level = data.level_key(residual_likelihood, residual_consequence)
+        if data.rank(residual_level) > data.rank(inherent_level):
+            raise ServiceError(
+                f"the residual level ({data.level(residual_level).name}) cannot be higher than the inherent level "
+                f"({data.level(inherent_level).name})",
+                field="residual_likelihood",
+            )
+    with transaction.atomic():
+        risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        if risk.status == RiskStatus.CLOSED:
+            raise Conflict("this risk is closed: reopen it before assessing it again")
+        before = _scores(risk)
+        now = timezone.now()
+        risk.inherent_likelihood = inherent_likelihood
+        risk.inherent_consequence = inherent_consequence
+        risk.inherent_level = inherent_level
+        risk.inherent_rank = data.rank(inherent_level)
+        risk.treatment_option = treatment_option
+        risk.residual_likelihood = residual_likelihood
+        risk.residual_consequence = residual_consequence
+        risk.residual_level = residual_level
+        risk.residual_rank = data.rank(residual_level) if residual_level else None
+        risk.criteria = criteria
+        risk.assessed_at = now
+        risk.updated_at = now
+        if review_date is not None:
+            before["review_date"] = risk.review_date
+            risk.review_date = review_date
+        risk.status = RiskStatus.ASSESSED
+        risk.save()
+        assessment = RiskAssessment.objects.create(
+            organization=organization,
+            risk=risk,
+            criteria=criteria,
+            inherent_likelihood=inherent_likelihood,
+            inherent_consequence=inherent_consequence,
+            inherent_level=inherent_level,
+            treatment_option=treatment_option,
+            residual_likelihood=residual_likelihood,
+            residual_consequence=residual_consequence,
+            residual_level=residual_level,
+            note=_text(note, "note"),
+            assessed_by=actor,
+            assessed_at=now,
+        )
+        revoked = _revoke_acceptance(risk, "re-assessed")
+        after = _scores(risk)
+        if "review_date" in before:
+            after["review_date"] = risk.review_date
+        changes = diff(before, after)
+        changes["criteria_version"] = [None, criteria.number]  # the version this assessment used, always
+        if revoked is not None:
+            changes["acceptance"] = [revoked.accepted_by.get_username(), None]
+        record_event(actor=actor, organization=organization, obj=risk, action="assess", changes=changes)
+    return assessment
+
+
+# --- Acceptance of residual risk (6.1.3 f) ------------------------------------------------------------
+
+
+def risk_accept(*, actor, risk: Risk, note: str = "", role: str | None = None) -> RiskAcceptance:
+    """The risk owner signs off the residual risk, within the authority the criteria give their role.
+
+    Refused: for the risk's author (separation of duties), for anyone but the risk owner, for a role
+    below what the criteria require at the residual level (auditors and viewers never accept), for a
+    level the criteria do not let anyone accept, and before the residual risk is assessed under the
+    criteria in force. `role` is the acting role when it is narrower than the membership (an API token).
+    """
+    organization = risk.organization
+    with transaction.atomic():
+        risk = Risk.objects.select_for_update().select_related("owner", "created_by").get(pk=risk.pk)
+        if risk.status == RiskStatus.CLOSED:
+            raise Conflict("this risk is closed")
+        if risk.status == RiskStatus.ACCEPTED:
+            raise Conflict("the residual risk is already accepted; a new assessment needs a new acceptance")
+        if not risk.has_residual:
+            raise Conflict("assess the residual risk (treatment option and residual scores) before accepting it")
+        if risk.created_by_id == actor.pk:
+            raise Forbidden(
+                "you recorded this risk, so you cannot also accept it: acceptance is a separate sign-off by the "
+                "risk owner (separation of duties)"
+            )
+        if risk.owner_id is None:
+            raise Conflict("name a risk owner first: only the risk owner can accept the residual risk")
+        if risk.owner_id != actor.pk:
+            raise Forbidden(f"only the risk owner ({risk.owner.get_username()}) can accept the residual risk")
+        membership_role = member_role(organization, actor)
+        if membership_role is None:
+            raise Forbidden("you are not a member of this organization")
+        acting = role or membership_role
+        if ROLE_AUTHORITY.get(acting, 0) > ROLE_AUTHORITY.get(membership_role, 0):
+            acting = membership_role
+        current = current_criteria(organization)
+        if current is None or risk.criteria_id != current.pk:
+            raise Conflict(
+                f"this risk was assessed under risk criteria v{risk.criteria.number if risk.criteria_id else '?'}; "
+                f"v{current.number if current else '?'} is in force: re-assess it before accepting"
+            )
+        data = current.data
+        level = data.level(risk.residual_level)
+        rule = data.rule(risk.residual_level)
+        level_name = level.name if level else risk.residual_level
+        if rule is None or rule.accept_role is None:
+            raise Conflict(
+                f"under risk criteria v{current.number} a {level_name} residual risk cannot be accepted: "
+                "treat it further"
+            )
+        if ROLE_AUTHORITY.get(acting, 0) < ROLE_AUTHORITY[rule.accept_role]:
+            where = "within" if rule.within_appetite else "above"
+            raise Forbidden(
+                f"the residual risk is {level_name}, {where} the risk appetite: under risk criteria v{current.number} "
+                f"only {ROLE_NAMES[rule.accept_role]} or higher may accept it, and you act as {acting}. "
+                "Hand the risk to an owner with that authority, or treat it further."
+            )
+        acceptance = RiskAcceptance.objects.create(
+            organization=organization,
+            risk=risk,
+            criteria=current,
+            accepted_by=actor,
+            accepted_role=acting,
+            residual_likelihood=risk.residual_likelihood,
+            residual_consequence=risk.residual_consequence,
+            residual_level=risk.residual_level,
+            within_appetite=rule.within_appetite,
+            note=_text(note, "note"),
+        )
+        risk.status = RiskStatus.ACCEPTED
+        risk.updated_at = timezone.now()
+        risk.save(update_fields=["status", "updated_at"])
+        record_event(
+            actor=actor,
+            organization=organization,
+            obj=risk,
+            action="accept",
+            changes={
+                "status": [RiskStatus.ASSESSED, RiskStatus.ACCEPTED],
+                "residual_level": [None, risk.residual_level],
+                "within_appetite": [None, rule.within_appetite],
+                "criteria_version": [None, current.number],
+                "role": [None, acting],
+            },
+        )
+    return acceptance
+
+
+def risk_close(*, actor, risk: Risk, reason: str = "") -> Risk:
+    """The risk no longer applies (system retired, activity stopped). It stays in the register, closed."""
+    with transaction.atomic():
+        risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        if risk.status == RiskStatus.CLOSED:
+            raise Conflict("this risk is already closed")
+        before = risk.status
+        risk.status = RiskStatus.CLOSED
+        risk.updated_at = timezone.now()
+        risk.save(update_fields=["status", "updated_at"])
+        changes = {"status": [before, risk.status]}
+        if reason.strip():
+            changes["reason"] = [None, reason.strip()]
+        record_event(actor=actor, organization=risk.organization, obj=risk, action="close", changes=changes)
+    return risk
+
+
+def risk_reopen(*, actor, risk: Risk) -> Risk:
+    with transaction.atomic():
+        risk = Risk.objects.select_for_update().get(pk=risk.pk)
+        if risk.status != RiskStatus.CLOSED:
+            raise Conflict("this risk is not closed")
+        if RiskAcceptance.objects.filter(risk=risk, revoked_at__isnull=True).exists():
+            risk.status = RiskStatus.ACCEPTED
+        elif risk.has_inherent:
+            risk.status = RiskStatus.ASSESSED
+        else:
+            risk.status = RiskStatus.IDENTIFIED
+        risk.updated_at = timezone.now()
+        risk.save(update_fields=["status", "updated_at"])
+        record_event(
+            actor=actor,
+            organization=risk.organization,
+            obj=risk,
+            action="reopen",
+            changes={"status": [RiskStatus.CLOSED, risk.status]},
+        )
+    return risk
+
+
+# --- Treatment plan (6.1.3 e, 8.3) --------------------------------------------------------------------
+
+
+def _action_state(action: TreatmentAction) -> dict:
+    values = snapshot(action, TreatmentAction.AUDITED_FIELDS)
+    values["owner"] = action.owner.get_username() if action.owner_id else None
+    return values
+
+
+def _action_changes(before: dict, after: dict) -> dict:
+    # Recorded on the risk: its history shows its whole treatment plan.
+    changes = {f"action.{key}": value for key, value in diff(before, after).items()}
+    changes["action"] = [before.get("title"), after.get("title")]
+    return changes
+
+
+def _clean_action(organization, values: dict, *, partial: bool) -> dict:
+    allowed = {"title", "description", "owner", "due_date", "status"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ServiceError(f"cannot change {', '.join(sorted(unknown))} of an action", field=sorted(unknown)[0])
+    cleaned = {}
+    if "title" in values or not partial:
+        title = (values.get("title") or "").strip()
+        if not title:
+            raise ServiceError("an action needs a title", field="title")
+        if len(title) > 200:
+            raise ServiceError("title: at most 200 characters", field="title")
+        cleaned["title"] = title
+    if "description" in values:
+        cleaned["description"] = (values["description"] or "").strip()
+    if "owner" in values:
+        cleaned["owner"] = _check_member(organization, values["owner"], "owner", "action owner")
+    if "due_date" in values:
+        cleaned["due_date"] = values["due_date"]
+    if "status" in values:
+        status = values["status"] or ActionStatus.PLANNED
+        if status not in ActionStatus.values:
+            raise ServiceError(f"unknown action status {status!r}", field="status")
+        cleaned["status"] = status
+    return cleaned
+
+
+def treatment_action_create(*, actor, risk: Risk, **values) -> TreatmentAction:
+    """Add an action to the risk's treatment plan: title, owner, due date, status."""
+    cleaned = _clean_action(risk.organization, values, partial=False)
+    with transaction.atomic():
+        now = timezone.now()
+        action = TreatmentAction.objects.create(
+            organization=risk.organization,
+            risk=risk,
+            created_by=actor,
+            created_at=now,
+            updated_at=now,
+            completed_at=now if cleaned.get("status") == ActionStatus.DONE else None,
+            **cleaned,
+        )
+        record_event(
+            actor=actor,
+            organization=risk.organization,
+            obj=risk,
+            action="add_action",
+            changes=_action_changes({}, _action_state(action)),
+        )
+    return action
+
+
+def treatment_action_update(*, actor, action: TreatmentAction, **values) -> TreatmentAction:
+    cleaned = _clean_action(action.organization, values, partial=True)
+    with transaction.atomic():
+        action = TreatmentAction.objects.select_for_update().select_related("owner").get(pk=action.pk)
+        before = _action_state(action)
+        for name, value in cleaned.items():
+            setattr(action, name, value)
+        after = _action_state(action)
+        if diff(before, after):
+            if action.status == ActionStatus.DONE and before["status"] != ActionStatus.DONE:
+                action.completed_at = timezone.now()
+            elif action.status != ActionStatus.DONE:
+                action.completed_at = None
+            action.updated_at = timezone.now()
+            action.save()
+            record_event(
+                actor=actor,
+                organization=action.organization,
+                obj=action.risk,
+                action="update_action",
+                changes=_action_changes(before, after),
+            )
+    return action
+
+
+def treatment_action_delete(*, actor, action: TreatmentAction) -> None:
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            organization=action.organization,
+            obj=action.risk,
+            action="delete_action",
+            changes={"action": [action.title, None]},
+        )
+        action.delete()
 
 
 def risk_select_control(*, actor, risk: Risk, control) -> RiskControl:

@@ -1,3 +1,171 @@
-"""(being written)"""
+"""Life-cycle pages (A.6.2): move a system between stages, its transition history, the gate policy.
 
-urlpatterns: list = []
+Thin views over `inventory.gates`; the panel on the system page posts its form here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from openaims.inventory import gates
+from openaims.inventory.access import get_system_for_tenant
+from openaims.inventory.models import StageTransition
+from openaims.inventory.vocabulary import lifecycle
+from openaims.lib.errors import ServiceError
+from openaims.lib.pagination import paginate
+from openaims.tenancy.access import require, tenant_view
+from openaims.tenancy.roles import Perm
+
+HISTORY_PER_PAGE = 50
+
+
+def _is_htmx(request) -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _next_url(request, fallback: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+@tenant_view(Perm.WRITE)
+@require_POST
+def transition_view(request, pk: int):
+    """Move the system; a refused gate shows what is missing and, to those who may, the override form."""
+    tenant = request.tenant
+    system = get_system_for_tenant(tenant, pk)
+    to_stage = request.POST.get("to_stage", "").strip()
+    reason = request.POST.get("override_reason", "")
+    next_url = _next_url(request, reverse("inventory:system", args=[tenant.organization.slug, system.pk]))
+    refusal = error = None
+    try:
+        transition = gates.system_transition(
+            actor=request.user, system=system, to_stage=to_stage, override_reason=reason
+        )
+    except gates.GateRefused as exc:
+        refusal = {
+            "to_stage": exc.stage,
+            "to_label": lifecycle().label(exc.stage),
+            "missing": exc.missing,
+            "message": exc.message,
+        }
+    except ServiceError as exc:
+        error = exc.message
+    else:
+        text = f"{system.ref} moved to {lifecycle().label(transition.to_stage)}."
+        if transition.overridden:
+            text = (
+                f"{system.ref} moved to {lifecycle().label(transition.to_stage)}: the gate was overridden with "
+                f"{len(transition.missing)} item(s) missing; the reason is recorded."
+            )
+        messages.success(request, text)
+        if _is_htmx(request):
+            response = HttpResponse()
+            response["HX-Redirect"] = next_url
+            return response
+        return redirect(next_url)
+    panel = gates.lifecycle_panel(tenant, system)
+    panel.update(refusal=refusal, error=error or "", reason=reason, return_to=next_url, to_stage=to_stage)
+    if _is_htmx(request):
+        # HTMX swaps only 2xx answers: the refused form comes back as 200 in place of the panel.
+        return render(request, "inventory/_lifecycle_panel.html", {"panel": panel})
+    return render(request, "inventory/lifecycle_transition.html", {"system": system, "panel": panel}, status=400)
+
+
+@tenant_view(Perm.READ)
+def history_view(request, pk: int):
+    """The system's life cycle: where it is, what the next gate asks, and every move with its overrides."""
+    tenant = request.tenant
+    system = get_system_for_tenant(tenant, pk)
+    transitions = StageTransition.objects.filter(system=system).select_related("actor")
+    page = paginate(request, transitions, per_page=HISTORY_PER_PAGE)
+    labels = dict(lifecycle().choices())
+    for row in page.object_list:
+        row.from_label = labels.get(row.from_stage, row.from_stage)
+        row.to_label = labels.get(row.to_stage, row.to_stage)
+    panel = gates.lifecycle_panel(tenant, system)
+    return render(request, "inventory/lifecycle_history.html", {"system": system, "panel": panel, "page": page})
+
+
+def _policy_rows(policy: dict[str, list[str]]) -> list[dict]:
+    """One row per registered item, then per unknown key some stage asks for; a cell per gated stage."""
+    stages = gates.gated_stages()
+    rows = [
+        {"key": item.key, "label": item.label, "description": item.description, "available": True}
+        for item in gates.registered_items()
+    ]
+    known = {row["key"] for row in rows}
+    for stage in stages:
+        for key in policy.get(stage, []):
+            if key not in known:
+                known.add(key)
+                rows.append({"key": key, "label": key, "description": "", "available": False})
+    for row in rows:
+        row["cells"] = [
+            {"stage": stage, "label": lifecycle().label(stage), "checked": row["key"] in policy.get(stage, [])}
+            for stage in stages
+        ]
+    return rows
+
+
+@tenant_view(Perm.READ)
+def policy_view(request):
+    """The organization's gate policy as a matrix of stages and items; owners and managers change it."""
+    tenant = request.tenant
+    org = tenant.organization
+    error = None
+    if request.method == "POST":
+        require(tenant, Perm.APPROVE)
+        items = {stage: request.POST.getlist(f"gate-{stage}") for stage in gates.gated_stages()}
+        try:
+            gates.gate_policy_update(actor=request.user, organization=org, items=items)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "The life-cycle gates were saved.")
+            return redirect("inventory:lifecycle_policy", org.slug)
+        policy = items
+    else:
+        policy = gates.gate_policy_for(org)
+    context = {
+        "stages": [{"key": key, "label": lifecycle().label(key)} for key in gates.gated_stages()],
+        "rows": _policy_rows(policy),
+        "can_edit": tenant.can(Perm.APPROVE),
+        "error": error,
+    }
+    return render(request, "inventory/lifecycle_policy.html", context, status=400 if error else 200)
+
+
+def register_nav() -> None:
+    """Put the gate policy under Settings and give it a history page (called from InventoryConfig.ready())."""
+    from django.http import Http404
+
+    from openaims.audittrail import registry
+    from openaims.inventory.models import GatePolicy
+    from openaims.web import nav
+
+    def policy_url(tenant, obj=None):
+        return reverse("inventory:lifecycle_policy", args=[tenant.organization.slug])
+
+    def policy_lookup(tenant, object_id):
+        policy = GatePolicy.objects.filter(organization=tenant.organization, pk=object_id).first()
+        if policy is None:
+            raise Http404("No such gate policy")
+        return policy
+
+    registry.register("inventory.gatepolicy", "Life-cycle gate policy", policy_lookup, policy_url)
+    nav.register("settings", "Life-cycle gates", policy_url, clause="A.6.2", order=40)
+
+
+urlpatterns = [
+    path("o/<slug:org>/systems/<int:pk>/transition/", transition_view, name="lifecycle_transition"),
+    path("o/<slug:org>/systems/<int:pk>/lifecycle/", history_view, name="lifecycle_history"),
+    path("o/<slug:org>/settings/lifecycle-gates/", policy_view, name="lifecycle_policy"),
+]

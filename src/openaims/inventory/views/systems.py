@@ -1,3 +1,261 @@
-"""(being written)"""
+"""Pages of the AI system register (A.4.2, A.6.2): list, export, one system, register, edit and delete.
 
-urlpatterns: list = []
+Thin views: reads come from `inventory.selectors` and `inventory.duplicates`, every write goes
+through `inventory.services`. The system page shows the panels other concerns build (classification,
+life cycle, parts, controls, system card) from their own selector functions.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from openaims.inventory import card, classification, gates, part_selectors, services
+from openaims.inventory.access import get_system_for_tenant
+from openaims.inventory.duplicates import similar_systems
+from openaims.inventory.exports import FORMATS, SHEET_TITLE, filename
+from openaims.inventory.forms import SystemCreateForm, SystemForm, member_label
+from openaims.inventory.models import AISystem, RiskClass
+from openaims.inventory.selectors import (
+    NO_OWNER,
+    SORTS,
+    SystemFilter,
+    register_rows,
+    register_summary,
+    term_labels,
+)
+from openaims.inventory.vocabulary import lifecycle, vocabulary
+from openaims.lib.errors import ServiceError
+from openaims.lib.forms import add_service_error
+from openaims.lib.pagination import paginate, query_without_page
+from openaims.tenancy.access import tenant_view
+from openaims.tenancy.models import Membership
+from openaims.tenancy.roles import Perm
+
+REGISTER_PER_PAGE = 50
+
+
+def _is_htmx(request) -> bool:
+    return request.method == "GET" and bool(request.headers.get("HX-Request"))
+
+
+def _members(organization) -> list:
+    """The organization's members (owner choices and filter options), in one query."""
+    memberships = Membership.objects.filter(organization=organization).select_related("user")
+    return [m.user for m in memberships.order_by("user__username")]
+
+
+def _optional_url(name: str, *args) -> str | None:
+    """A link to a page another concern provides, or None while it does not exist."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+# --- The register -----------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.READ)
+@require_GET
+def system_list_view(request):
+    """The register: every AI system of the organization, searchable and filterable, with a summary strip."""
+    tenant = request.tenant
+    org = tenant.organization
+    flt = SystemFilter.from_query(request.GET)
+    page = paginate(request, register_rows(org, flt), per_page=REGISTER_PER_PAGE)
+    for system in page.object_list:
+        system.labels = term_labels(system)
+    query = query_without_page(request)
+    context = {
+        "page": page,
+        "filter": flt,
+        "query": query,
+        "export_links": [
+            {
+                "key": fmt.key,
+                "label": fmt.label,
+                "url": reverse("inventory:systems_export", args=[org.slug, fmt.key]) + f"?{query}",
+            }
+            for fmt in FORMATS.values()
+        ],
+    }
+    if _is_htmx(request):
+        return render(request, "inventory/_system_rows.html", context)
+    words = vocabulary()
+    summary = register_summary(org)
+    context.update(
+        summary=summary,
+        stages=lifecycle().choices(),
+        risk_classes=RiskClass.choices,
+        roles=words.choices("roles"),
+        techniques=words.choices("techniques"),
+        criticalities=words.choices("criticality"),
+        owners=[(user.get_username(), member_label(user)) for user in _members(org)],
+        no_owner=NO_OWNER,
+        sorts=list(SORTS.items()),
+        can_write=tenant.can(Perm.WRITE),
+        import_url=_optional_url("inventory:import_systems", org.slug),
+        mlflow_url=_optional_url("inventory:mlflow_sync", org.slug),
+    )
+    return render(request, "inventory/system_list.html", context)
+
+
+@tenant_view(Perm.READ)
+@require_GET
+def system_export_view(request, fmt: str):
+    """The register as a file, with the filters of the page (the page number aside)."""
+    export = FORMATS.get(fmt)
+    if export is None:
+        raise Http404("Unknown export format")
+    org = request.tenant.organization
+    systems = register_rows(org, SystemFilter.from_query(request.GET))
+    content = export.render(systems, f"{SHEET_TITLE} — {org.name}")  # complete before anything is sent
+    response = HttpResponse(content, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename(org.slug, export.key)}"'
+    return response
+
+
+# --- Registering a system ---------------------------------------------------------------------------
+
+
+def _similar_url(org) -> str:
+    return reverse("inventory:system_similar", args=[org.slug])
+
+
+def _form_page(request, form, *, system=None, similar=(), status=200):
+    tenant = request.tenant
+    context = {
+        "form": form,
+        "groups": form.groups(),
+        "system": system,
+        "similar": similar,
+        "similar_url": _similar_url(tenant.organization),
+        "reclassify_fields": [
+            form.fields[name].label or name.replace("_", " ").capitalize() for name in AISystem.CLASSIFICATION_INPUTS
+        ],
+    }
+    template = "inventory/system_edit.html" if system is not None else "inventory/system_new.html"
+    return render(request, template, context, status=status)
+
+
+@tenant_view(Perm.WRITE)
+def system_create_view(request):
+    """Register an AI system; a close match of name or purpose asks for confirmation first (nothing written)."""
+    org = request.tenant.organization
+    members = _members(org)
+    if request.method != "POST":
+        return _form_page(request, SystemCreateForm(members=members))
+    form = SystemCreateForm(request.POST, members=members)
+    if not form.is_valid():
+        return _form_page(request, form, status=400)
+    if not form.cleaned_data["confirm_duplicate"]:
+        similar = similar_systems(org, form.cleaned_data["name"], form.cleaned_data["purpose"])
+        if similar:
+            return _form_page(request, form, similar=similar)
+    try:
+        system = services.system_create(actor=request.user, organization=org, **form.values())
+    except ServiceError as exc:
+        add_service_error(form, exc)
+        return _form_page(request, form, status=400)
+    messages.success(request, f"{system.ref} {system.name} was registered.")
+    return redirect("inventory:system", org.slug, system.pk)
+
+
+@tenant_view(Perm.READ)
+@require_GET
+def system_similar_view(request):
+    """HTMX: registered systems close to the name and purpose being typed."""
+    org = request.tenant.organization
+    exclude = request.GET.get("exclude", "")
+    similar = similar_systems(
+        org,
+        request.GET.get("name", "")[:200],
+        request.GET.get("purpose", "")[:2000],
+        exclude_pk=int(exclude) if exclude.isdigit() else None,
+    )
+    return render(request, "inventory/_similar.html", {"similar": similar, "live": True})
+
+
+# --- One system -------------------------------------------------------------------------------------
+
+
+@tenant_view(Perm.READ)
+@require_GET
+def system_view(request, pk: int):
+    """One system: its register entry, then the classification, life cycle, parts, controls and card panels."""
+    tenant = request.tenant
+    system = get_system_for_tenant(tenant, pk)
+    context = {
+        "system": system,
+        "labels": term_labels(system),
+        "first_stage": lifecycle().keys[0],
+        "can_write": tenant.can(Perm.WRITE),
+        "classification_panel": classification.classification_panel(tenant, system),
+        "lifecycle_panel": gates.lifecycle_panel(tenant, system),
+        "parts_panel": part_selectors.parts_panel(tenant, system),
+        "controls_panel": part_selectors.controls_panel(tenant, system),
+        "card_panel": card.card_panel(tenant, system),
+        "object_type": "inventory.aisystem",
+        "object_id": system.pk,
+    }
+    return render(request, "inventory/system_detail.html", context)
+
+
+@tenant_view(Perm.WRITE)
+def system_edit_view(request, pk: int):
+    """Change the register entry; a changed classification input marks the EU AI Act classification to redo."""
+    tenant = request.tenant
+    system = get_system_for_tenant(tenant, pk)
+    members = _members(tenant.organization)
+    if request.method != "POST":
+        return _form_page(request, SystemForm(members=members, system=system), system=system)
+    form = SystemForm(request.POST, members=members, system=system)
+    if not form.is_valid():
+        return _form_page(request, form, system=system, status=400)
+    was_stale = system.classification_stale
+    try:
+        updated = services.system_update(actor=request.user, system=system, **form.values())
+    except ServiceError as exc:
+        add_service_error(form, exc)
+        return _form_page(request, form, system=system, status=400)
+    if updated.version == system.version:
+        messages.info(request, f"{system.ref} was not changed.")
+    else:
+        messages.success(request, f"{system.ref} was saved.")
+    if updated.classification_stale and not was_stale:
+        messages.warning(
+            request,
+            f"A classification input of {system.ref} changed: its EU AI Act classification must be done again.",
+        )
+    return redirect("inventory:system", tenant.organization.slug, system.pk)
+
+
+@tenant_view(Perm.WRITE)
+@require_POST
+def system_delete_view(request, pk: int):
+    """Delete an entry registered by mistake; a system past its first stage is refused (retire it instead)."""
+    tenant = request.tenant
+    system = get_system_for_tenant(tenant, pk)
+    ref, name = system.ref, system.name
+    try:
+        services.system_delete(actor=request.user, system=system)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("inventory:system", tenant.organization.slug, system.pk)
+    messages.success(request, f"{ref} {name} was deleted.")
+    return redirect("inventory:systems", tenant.organization.slug)
+
+
+urlpatterns = [
+    path("o/<slug:org>/systems/", system_list_view, name="systems"),
+    path("o/<slug:org>/systems/export.<slug:fmt>", system_export_view, name="systems_export"),
+    path("o/<slug:org>/systems/new/", system_create_view, name="system_create"),
+    path("o/<slug:org>/systems/similar/", system_similar_view, name="system_similar"),
+    path("o/<slug:org>/systems/<int:pk>/", system_view, name="system"),
+    path("o/<slug:org>/systems/<int:pk>/edit/", system_edit_view, name="system_edit"),
+    path("o/<slug:org>/systems/<int:pk>/delete/", system_delete_view, name="system_delete"),
+]
