@@ -91,6 +91,9 @@ def seed_demo() -> dict:
         from openaims.impact.demo import seed_demo_impact
 
         seed_demo_impact(users)
+        from openaims.risk.demo import seed_demo_risks
+
+        seed_demo_risks(users)
     return created
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -13,7 +15,7 @@ from openpyxl import load_workbook
 
 from openaims.risk import pdf as risk_pdf
 from openaims.risk.models import Risk, RiskAcceptance, RiskCriteria, RiskStatus, TreatmentAction
-from openaims.risk.services import risk_select_control
+from openaims.risk.services import risk_accept, risk_select_control
 from tests.risk.conftest import C34, assess, make_risk, make_system
 
 REGISTER_QUERIES = 10
@@ -306,6 +308,26 @@ class TestRiskPages:
         assert Risk.objects.get().status == RiskStatus.ACCEPTED
         html = client_for(cast.users["viewer"]).get(url("risk", cast, risk.pk)).content.decode()
         assert 'data-testid="acceptance"' in html and "above the risk appetite" in html
+
+    def test_every_field_of_the_owners_risk_page_has_its_own_id(self, cast, client_for):
+        # Two forms had a "note": the acceptance's label pointed at the assessment's field.
+        risk = make_risk(cast, owner=cast.users["manager"])
+        assess(cast, risk, 4, 4, "modify", 2, 2)
+        html = client_for(cast.users["manager"]).get(url("risk", cast, risk.pk)).content.decode()
+        ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+        assert 'data-testid="accept"' in html and 'for="id_accept_note"' in html
+        assert [i for i, n in ids.items() if n > 1] == []
+
+    def test_only_withdrawn_acceptances_are_listed_as_earlier(self, cast, client_for):
+        risk = make_risk(cast, owner=cast.users["manager"])
+        assess(cast, risk, 4, 4, "modify", 2, 2)
+        risk_accept(actor=cast.users["manager"], risk=risk, note="First sign-off")
+        html = client_for(cast.users["viewer"]).get(url("risk", cast, risk.pk)).content.decode()
+        assert 'data-testid="acceptance"' in html and "Earlier acceptances" not in html
+        assess(cast, risk, 4, 4, "modify", 1, 2)  # a new assessment withdraws the acceptance
+        risk_accept(actor=cast.users["manager"], risk=risk, note="Second sign-off")
+        html = client_for(cast.users["viewer"]).get(url("risk", cast, risk.pk)).content.decode()
+        assert "Earlier acceptances (1)" in html and html.count("— withdrawn") == 1
 
     def test_it_manages_the_treatment_plan(self, cast, client_for):
         risk = make_risk(cast)

@@ -21,6 +21,10 @@ class ImpactConfig(AppConfig):
 
         registry.register("impact.impactassessment", "Impact assessment", get_assessment_for_tenant, assessment_url)
         registry.register("impact.impact", "Impact (benefit or harm)", get_impact_by_pk_for_tenant, impact_url)
+        from openaims.impact.panels import system_impact_panel
+        from openaims.inventory import panels
+
+        panels.register("impact", "impact/_system_impact_panel.html", system_impact_panel, order=20)
         nav.register(
             "8",
             "Impact assessments",

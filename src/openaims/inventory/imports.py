@@ -2,8 +2,9 @@
 
 As with the catalog loader, nothing is written unless the whole file is good: a file with any bad
 row is refused with every bad row listed (its row number as the spreadsheet shows it, header = 1,
-the column and the reason). A good file is written in one transaction through `system_create` /
-`system_update`, so each system gets its own audit events, plus one event for the import itself.
+the column and the reason). A good file is written in one transaction: new systems through
+`systems_create_bulk` (one insert, one audit event per system), existing ones through `system_update`,
+plus one event for the import itself.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from openaims.inventory.models import AISystem
 from openaims.inventory.services import (
     OWNER_FIELDS,
     SYSTEM_TERMS,
-    system_create,
     system_update,
+    systems_create_bulk,
     validate_system_values,
 )
 from openaims.inventory.vocabulary import vocabulary
@@ -479,18 +480,26 @@ def systems_import(
         raise RowsRejected(errors, len(table.rows))
 
     report = ImportReport(rows=len(table.rows), dry_run=dry_run)
+    new_rows = [plan for plan in planned if plan.existing is None]
     with transaction.atomic():
-        for done, plan in enumerate(planned, start=1):
+        try:
+            # New systems in one bulk insert with their audit events; updates one by one (each has its own diff).
+            for system in systems_create_bulk(
+                actor=actor, organization=organization, rows=[plan.values for plan in new_rows]
+            ):
+                report.created.append(system.ref)
+        except ServiceError as exc:
+            # Checked above, so only a concurrent change gets here: still all or nothing.
+            column = next((text for key, text in columns.values() if key == exc.field), exc.field or "")
+            raise RowsRejected([RowError(new_rows[0].row, exc.field, column, exc.message)], len(table.rows)) from None
+        if progress and new_rows:
+            progress(len(new_rows), len(planned))
+        for done, plan in enumerate((p for p in planned if p.existing is not None), start=len(new_rows) + 1):
             try:
-                if plan.existing is None:
-                    system = system_create(actor=actor, organization=organization, **plan.values)
-                    report.created.append(system.ref)
-                else:
-                    before = AISystem.objects.only("version").get(pk=plan.existing.pk).version
-                    system = system_update(actor=actor, system=plan.existing, **plan.values)
-                    (report.updated if system.version != before else report.unchanged).append(system.ref)
+                before = AISystem.objects.only("version").get(pk=plan.existing.pk).version
+                system = system_update(actor=actor, system=plan.existing, **plan.values)
+                (report.updated if system.version != before else report.unchanged).append(system.ref)
             except ServiceError as exc:
-                # Checked above, so only a concurrent change gets here: still all or nothing.
                 column = next((text for key, text in columns.values() if key == exc.field), exc.field or "")
                 raise RowsRejected([RowError(plan.row, exc.field, column, exc.message)], len(table.rows)) from None
             if progress:

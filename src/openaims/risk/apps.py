@@ -29,6 +29,10 @@ class RiskConfig(AppConfig):
         nav.register("6", "Risk criteria", lambda t: reverse("risk:criteria", args=slug(t)), clause="6.1.1", order=5)
         nav.register("6", "Risk register", lambda t: reverse("risk:register", args=slug(t)), clause="6.1.2", order=10)
         self._register_gate_item()
+        from openaims.inventory import panels
+        from openaims.risk.panels import system_risks_panel
+
+        panels.register("risks", "risk/_system_risks_panel.html", system_risks_panel, order=10)
 
     @staticmethod
     def _register_gate_item() -> None:

@@ -174,6 +174,11 @@ class AcceptForm(forms.Form):
         help_text="Why the residual risk is acceptable (recorded with your sign-off).",
     )
 
+    def __init__(self, *args, **kwargs):
+        # The assessment form on the same page has a note too: distinct ids keep each label on its own field.
+        kwargs.setdefault("auto_id", "id_accept_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CloseForm(forms.Form):
     reason = forms.CharField(required=False, max_length=500, help_text="e.g. the system was retired.")

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from openaims.inventory import card, classification, gates, part_selectors, services
+from openaims.inventory import card, classification, gates, panels, part_selectors, services
 from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.duplicates import similar_systems
 from openaims.inventory.exports import FORMATS, SHEET_TITLE, filename
@@ -199,6 +199,7 @@ def system_view(request, pk: int):
         "parts_panel": part_selectors.parts_panel(tenant, system),
         "controls_panel": part_selectors.controls_panel(tenant, system),
         "card_panel": card.card_panel(tenant, system),
+        "extra_panels": panels.build_all(tenant, system),
         "object_type": "inventory.aisystem",
         "object_id": system.pk,
     }

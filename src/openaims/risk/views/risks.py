@@ -156,6 +156,7 @@ def _risk_page(
     }
     for acceptance in detail["acceptances"]:
         acceptance.level_badge = Levels(acceptance.criteria.data).get(acceptance.residual_level)
+    context["earlier_acceptances"] = [a for a in detail["acceptances"] if not a.is_current]
     for action in detail["actions"]:
         action.is_overdue = action.overdue()
     if can_write:

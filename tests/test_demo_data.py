@@ -1,0 +1,57 @@
+"""The demo organization shows every capability with realistic data (issue acceptance criteria)."""
+
+from __future__ import annotations
+
+import pytest
+
+from openaims.accounts.models import User
+from openaims.catalog.loader import load_catalog
+from openaims.demo import seed_demo
+from openaims.inventory.models import AISystem, StageTransition
+from openaims.risk.models import Risk, RiskStatus
+
+
+@pytest.fixture
+def demo(db):
+    load_catalog()
+    seed_demo()
+    return {u.username: u for u in User.objects.all()}
+
+
+def test_the_demo_has_ai_systems_across_the_eu_ai_act_classes(demo):
+    systems = AISystem.objects.filter(organization__slug="acme-health")
+    assert systems.count() >= 5
+    assert {"prohibited", "high_risk", "limited_risk", "minimal"} <= set(systems.values_list("risk_class", flat=True))
+    assert systems.exclude(stage="inception").count() >= 4
+    # Overrides carry the owner's reason and what was missing.
+    override = StageTransition.objects.exclude(missing=[]).first()
+    assert override is not None and override.override_reason
+
+
+def test_the_demo_risks_are_assessed_and_some_accepted_by_their_owner(demo):
+    risks = Risk.objects.filter(organization__slug="acme-health")
+    assert risks.count() >= 3
+    assert not risks.filter(status=RiskStatus.IDENTIFIED).exists()
+    accepted = risks.filter(status=RiskStatus.ACCEPTED)
+    assert accepted.exists()
+    for risk in accepted:
+        assert risk.owner_id != risk.created_by_id  # separation of duties holds in the demo too
+
+
+def test_seeding_twice_adds_nothing(demo):
+    counts = (AISystem.objects.count(), Risk.objects.count(), StageTransition.objects.count())
+    assert seed_demo() == {"users": 0, "organizations": 0}
+    assert (AISystem.objects.count(), Risk.objects.count(), StageTransition.objects.count()) == counts
+
+
+def test_a_demo_system_page_shows_its_risks_and_impact_assessment(demo, client):
+    from django.urls import reverse
+
+    system = AISystem.objects.get(organization__slug="acme-health", name="Emergency department triage assistant")
+    client.force_login(demo["demo"])
+    response = client.get(reverse("inventory:system", args=["acme-health", system.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="system-risks"' in page and "Triage model under-prioritises elderly patients" in page
+    assert 'data-testid="system-impact"' in page and "Approved" in page
+    assert "High-risk" in page and "Operation &amp; monitoring" in page
