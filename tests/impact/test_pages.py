@@ -83,6 +83,31 @@ def test_a_high_harm_added_on_the_page_links_a_risk(cast, client_for):
     assert Impact.objects.get(assessment=assessment, severity=4).risk is not None
 
 
+def test_a_high_harm_can_be_linked_to_an_existing_risk_on_the_page(cast, client_for):
+    from openaims.risk.models import Risk
+    from openaims.risk.services import risk_create
+
+    assessment = make_assessment(cast)
+    existing = risk_create(
+        actor=cast.users["owner"], organization=cast.org, title="Elderly patients under-triaged",
+        systems=[assessment.system],
+    )  # fmt: skip
+    theirs = risk_create(actor=cast.users["outsider"], organization=cast.other_org, title="Globex risk")
+    client = client_for(cast.users["contributor"])
+    page = client.get(url(cast, "assessment", assessment.pk)).content.decode()
+    assert f"{existing.ref} Elderly patients under-triaged" in page and "Globex risk" not in page
+    data = {"kind": "harm", "description": "Elderly under-triaged", "severity": "4", "likelihood": "3",
+            "reversibility": "3", "scale": "1"}  # fmt: skip
+    count = Risk.objects.count()
+    # Another organization's risk is not a choice: the form refuses it and nothing is written.
+    response = client.post(url(cast, "impact_add", assessment.pk), {**data, "risk": theirs.pk})
+    assert response.status_code == 400 and not Impact.objects.filter(description="Elderly under-triaged").exists()
+    response = client.post(url(cast, "impact_add", assessment.pk), {**data, "risk": existing.pk})
+    assert response.status_code == 302
+    assert Impact.objects.get(description="Elderly under-triaged").risk == existing
+    assert Risk.objects.count() == count  # linked, not created
+
+
 def test_the_assessor_cannot_approve_their_own_assessment_on_the_page(cast, client_for):
     assessment = make_assessment(cast, actor=cast.users["manager"])
     impact_assessment_submit(actor=cast.users["manager"], assessment=assessment)

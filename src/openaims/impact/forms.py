@@ -45,6 +45,22 @@ class ImpactForm(forms.Form):
     residual_likelihood = _scale_field("likelihood", "Residual likelihood", required=False)
 
 
+class ImpactAddForm(ImpactForm):
+    """A new impact; a harm may name the register's risk it belongs to instead of creating one."""
+
+    risk = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        label="Risk in the register",
+        help_text="A harm rated high creates a risk for the system unless you pick the one it belongs to.",
+    )
+
+    def __init__(self, *args, risks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["risk"].choices = [("", "Create one if rated high"), *((r.pk, f"{r.ref} {r.title}") for r in risks)]
+
+
 class ApproveForm(forms.Form):
     decision = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), help_text="What is decided, e.g. proceed with the measures listed."

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from openaims.impact import selectors, services
 from openaims.impact.access import get_assessment_for_tenant, get_impact_for_tenant
 from openaims.impact.catalog import impact_catalog
-from openaims.impact.forms import ApproveForm, CreateForm, ImpactForm, ReturnForm
+from openaims.impact.forms import ApproveForm, CreateForm, ImpactAddForm, ImpactForm, ReturnForm
 from openaims.impact.models import Impact, ImpactAssessment, Status, Trigger
 from openaims.lib import pdf
 from openaims.lib.errors import ServiceError
@@ -139,7 +139,7 @@ def _context(request, assessment, **extra):
         "object_id": assessment.pk,
         "error": "",
     }
-    context.setdefault("impact_form", ImpactForm() if editable else None)
+    context.setdefault("impact_form", ImpactAddForm(risks=_open_risks(assessment)) if editable else None)
     context["approve_form"] = ApproveForm()
     context["return_form"] = ReturnForm()
     context.update(extra)
@@ -176,17 +176,35 @@ def sections_view(request, pk: int):
 
 
 def _impact_values(form) -> dict:
-    return dict(form.cleaned_data)
+    return {k: v for k, v in form.cleaned_data.items() if k != "risk"}
+
+
+def _open_risks(assessment):
+    """The organization's open risks, the system's first: the choices for linking a harm (one query)."""
+    from django.db.models import Exists, OuterRef
+
+    from openaims.risk.models import Risk, RiskStatus, RiskSystem
+
+    names_system = RiskSystem.objects.filter(risk=OuterRef("pk"), system_id=assessment.system_id)
+    return list(
+        Risk.objects.filter(organization_id=assessment.organization_id)
+        .exclude(status=RiskStatus.CLOSED)
+        .annotate(own=Exists(names_system))
+        .only("pk", "number", "title")
+        .order_by("-own", "number")[:500]
+    )
 
 
 @tenant_view(Perm.WRITE)
 @require_POST
 def impact_add_view(request, pk: int):
     assessment = get_assessment_for_tenant(request.tenant, pk)
-    form = ImpactForm(request.POST)
+    risks = _open_risks(assessment)
+    form = ImpactAddForm(request.POST, risks=risks)
     if form.is_valid():
+        risk = next((r for r in risks if r.pk == form.cleaned_data.get("risk")), None)
         try:
-            impact = services.impact_add(actor=request.user, assessment=assessment, **_impact_values(form))
+            impact = services.impact_add(actor=request.user, assessment=assessment, risk=risk, **_impact_values(form))
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
