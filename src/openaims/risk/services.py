@@ -331,7 +331,7 @@ def risk_update(*, actor, risk: Risk, **values) -> Risk:
         raise ServiceError(f"cannot change {', '.join(sorted(unknown))} here", field=sorted(unknown)[0])
     organization = risk.organization
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().select_related("owner").get(pk=risk.pk)
+        risk = Risk.objects.select_for_update(of=("self",)).select_related("owner").get(pk=risk.pk)
         before = _state(risk)
         for name in TEXT_FIELDS:
             if name in values:
@@ -485,7 +485,7 @@ def risk_accept(*, actor, risk: Risk, note: str = "", role: str | None = None) -
     """
     organization = risk.organization
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().select_related("owner", "created_by").get(pk=risk.pk)
+        risk = Risk.objects.select_for_update(of=("self",)).select_related("owner", "created_by").get(pk=risk.pk)
         if risk.status == RiskStatus.CLOSED:
             raise Conflict("this risk is closed")
         if risk.status == RiskStatus.ACCEPTED:
@@ -670,7 +670,7 @@ def treatment_action_create(*, actor, risk: Risk, **values) -> TreatmentAction:
 def treatment_action_update(*, actor, action: TreatmentAction, **values) -> TreatmentAction:
     cleaned = _clean_action(action.organization, values, partial=True)
     with transaction.atomic():
-        action = TreatmentAction.objects.select_for_update().select_related("owner").get(pk=action.pk)
+        action = TreatmentAction.objects.select_for_update(of=("self",)).select_related("owner").get(pk=action.pk)
         before = _action_state(action)
         for name, value in cleaned.items():
             setattr(action, name, value)
