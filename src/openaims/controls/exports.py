@@ -19,13 +19,10 @@ from datetime import date, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from openaims.controls.models import Applicability, ImplementationStatus
 from openaims.controls.selectors import FLAG_TEXT, SoARow
+from openaims.lib import xlsx
 
 SHEET_TITLE = "Statement of Applicability"
 _ROW_FIELDS = {f.name for f in fields(SoARow)}
@@ -132,46 +129,18 @@ def soa_json(rows: list[dict], meta: SoAMeta) -> bytes:
     return json.dumps(document, indent=2, ensure_ascii=False, cls=DjangoJSONEncoder).encode("utf-8")
 
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="EEF1F5")
-_TOP = Alignment(vertical="top")
-_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
-
-
 def soa_xlsx(rows: list[dict], meta: SoAMeta) -> bytes:
     """One sheet: the header in row 1 (frozen, with an autofilter over the whole table), one row per control."""
     header, body = table(rows)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    for col, text in enumerate(header, start=1):
-        cell = sheet.cell(row=1, column=col, value=text)
-        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _TOP_WRAP
-    for row_number, values in enumerate(body, start=2):
-        for col, (column, value) in enumerate(zip(COLUMNS, values, strict=True), start=1):
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = sheet.cell(row=row_number, column=col, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # user text starting with "=" stays text, never a formula
-            cell.alignment = _TOP_WRAP if column.wrap else _TOP
-    for col, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = column.width
-    last = get_column_letter(len(COLUMNS))
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{last}{len(body) + 1}"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    properties = workbook.properties
-    properties.title = f"{SHEET_TITLE} — {meta.organization} ({meta.label})"
-    properties.creator = "OpenAIMS"
-    properties.description = _describe(meta)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx.table_xlsx(
+        sheet_title=SHEET_TITLE,
+        header=header,
+        body=body,
+        widths=[c.width for c in COLUMNS],
+        wrap=[c.wrap for c in COLUMNS],
+        title=f"{SHEET_TITLE} — {meta.organization} ({meta.label})",
+        description=_describe(meta),
+    )
 
 
 def _describe(meta: SoAMeta) -> str:

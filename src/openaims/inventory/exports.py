@@ -14,13 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from openaims.inventory.models import AISystem
 from openaims.inventory.selectors import term_labels
+from openaims.lib import xlsx
 
 SHEET_TITLE = "AI system register"
 
@@ -97,40 +94,17 @@ def systems_csv(systems: Iterable[AISystem], title: str) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="EEF1F5")
-_TOP = Alignment(vertical="top")
-_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
-
-
 def systems_xlsx(systems: Iterable[AISystem], title: str) -> bytes:
     """One sheet: the header frozen in row 1 with an autofilter over the table, one row per system."""
     header, body = table(systems)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    for col, text in enumerate(header, start=1):
-        cell = sheet.cell(row=1, column=col, value=text)
-        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _TOP_WRAP
-    for row_number, values in enumerate(body, start=2):
-        for col, (column, value) in enumerate(zip(COLUMNS, values, strict=True), start=1):
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = sheet.cell(row=row_number, column=col, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # user text starting with "=" stays text, never a formula
-            cell.alignment = _TOP_WRAP if column.wrap else _TOP
-    for col, column in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(col)].width = column.width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(body) + 1}"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
-    workbook.properties.title = title
-    workbook.properties.creator = "OpenAIMS"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return xlsx.table_xlsx(
+        sheet_title=SHEET_TITLE,
+        header=header,
+        body=body,
+        widths=[c.width for c in COLUMNS],
+        wrap=[c.wrap for c in COLUMNS],
+        title=title,
+    )
 
 
 @dataclass(frozen=True)

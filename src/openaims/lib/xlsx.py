@@ -1,0 +1,61 @@
+"""One-sheet XLSX tables as the registers export them: bold frozen header, autofilter, column widths,
+landscape print fitted to the page width, and user text that can never become a formula."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="EEF1F5")
+_TOP = Alignment(vertical="top")
+_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+
+
+def table_xlsx(
+    *,
+    sheet_title: str,
+    header: Sequence[str],
+    body: Iterable[Sequence[object]],
+    widths: Sequence[int],
+    wrap: Sequence[bool],
+    title: str = "",
+    description: str = "",
+) -> bytes:
+    """The table as workbook bytes; `widths` and `wrap` give each column's width and whether it wraps."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title
+    for col, text in enumerate(header, start=1):
+        cell = sheet.cell(row=1, column=col, value=text)
+        cell.font, cell.fill, cell.alignment = _HEADER_FONT, _HEADER_FILL, _TOP_WRAP
+    row_number = 1
+    for row_number, values in enumerate(body, start=2):
+        for col, value in enumerate(values, start=1):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = sheet.cell(row=row_number, column=col, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # user text starting with "=" stays text, never a formula
+            cell.alignment = _TOP_WRAP if wrap[col - 1] else _TOP
+    for col, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{row_number}"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    workbook.properties.title = title or sheet_title
+    workbook.properties.creator = "OpenAIMS"
+    if description:
+        workbook.properties.description = description
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
