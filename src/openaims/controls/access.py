@@ -8,20 +8,14 @@ from __future__ import annotations
 from django.http import Http404
 
 from openaims.controls.models import Control, Evidence, SoAVersion
+from openaims.tenancy.access import object_pk
 from openaims.tenancy.models import Tenant
-
-
-def _pk(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404("No such object") from None
 
 
 def get_control_for_tenant(tenant: Tenant, pk) -> Control:
     control = (
         Control.objects.select_related("owner", "catalog_node__framework", "organization")
-        .filter(organization=tenant.organization, pk=_pk(pk))
+        .filter(organization=tenant.organization, pk=object_pk(pk))
         .first()
     )
     if control is None:
@@ -30,7 +24,7 @@ def get_control_for_tenant(tenant: Tenant, pk) -> Control:
 
 
 def get_evidence_for_tenant(tenant: Tenant, pk) -> Evidence:
-    evidence = Evidence.objects.filter(organization=tenant.organization, pk=_pk(pk)).first()
+    evidence = Evidence.objects.filter(organization=tenant.organization, pk=object_pk(pk)).first()
     if evidence is None:
         raise Http404("No such evidence")
     return evidence
@@ -39,7 +33,7 @@ def get_evidence_for_tenant(tenant: Tenant, pk) -> Evidence:
 def get_soa_version_for_tenant(tenant: Tenant, number) -> SoAVersion:
     version = (
         SoAVersion.objects.select_related("approved_by", "published_by")
-        .filter(organization=tenant.organization, number=_pk(number))
+        .filter(organization=tenant.organization, number=object_pk(number))
         .first()
     )
     if version is None:
@@ -49,7 +43,7 @@ def get_soa_version_for_tenant(tenant: Tenant, number) -> SoAVersion:
 
 def get_soa_version_by_pk_for_tenant(tenant: Tenant, pk) -> SoAVersion:
     """The audit trail files versions under their primary key; pages address them by number."""
-    version = SoAVersion.objects.filter(organization=tenant.organization, pk=_pk(pk)).first()
+    version = SoAVersion.objects.filter(organization=tenant.organization, pk=object_pk(pk)).first()
     if version is None:
         raise Http404("No such SoA version")
     return version

@@ -10,8 +10,6 @@ Other formats (PDF, OSCAL) plug in with `register(ExportFormat(...))`; the SoA p
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -22,7 +20,7 @@ from django.utils import timezone
 
 from openaims.controls.models import Applicability, ImplementationStatus
 from openaims.controls.selectors import FLAG_TEXT, SoARow
-from openaims.lib import xlsx
+from openaims.lib import tables
 
 SHEET_TITLE = "Statement of Applicability"
 _ROW_FIELDS = {f.name for f in fields(SoARow)}
@@ -94,25 +92,9 @@ def filename(meta: SoAMeta, extension: str) -> str:
     return f"soa-{meta.slug}-{meta.label}.{extension}"
 
 
-# Spreadsheet programs run a CSV cell starting with one of these as a formula ("CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def soa_csv(rows: list[dict], meta: SoAMeta) -> bytes:
     """Plain UTF-8, one header row; lists (reasons, flags) joined by newlines inside their cell."""
-    header, body = table(rows)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for values in body:
-        writer.writerow([_csv_safe(v) for v in values])
-    return buffer.getvalue().encode("utf-8")
+    return tables.table_csv(*table(rows))
 
 
 def soa_json(rows: list[dict], meta: SoAMeta) -> bytes:
@@ -132,7 +114,7 @@ def soa_json(rows: list[dict], meta: SoAMeta) -> bytes:
 def soa_xlsx(rows: list[dict], meta: SoAMeta) -> bytes:
     """One sheet: the header in row 1 (frozen, with an autofilter over the whole table), one row per control."""
     header, body = table(rows)
-    return xlsx.table_xlsx(
+    return tables.table_xlsx(
         sheet_title=SHEET_TITLE,
         header=header,
         body=body,

@@ -5,20 +5,14 @@ from __future__ import annotations
 from django.http import Http404
 
 from openaims.impact.models import Impact, ImpactAssessment
+from openaims.tenancy.access import object_pk
 from openaims.tenancy.models import Tenant
-
-
-def _pk(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404("No such object") from None
 
 
 def get_assessment_for_tenant(tenant: Tenant, pk) -> ImpactAssessment:
     assessment = (
         ImpactAssessment.objects.select_related("organization", "system", "assessor", "approver")
-        .filter(organization=tenant.organization, pk=_pk(pk))
+        .filter(organization=tenant.organization, pk=object_pk(pk))
         .first()
     )
     if assessment is None:
@@ -29,7 +23,7 @@ def get_assessment_for_tenant(tenant: Tenant, pk) -> ImpactAssessment:
 def get_impact_for_tenant(tenant: Tenant, assessment: ImpactAssessment, pk) -> Impact:
     impact = (
         Impact.objects.select_related("risk")
-        .filter(organization=tenant.organization, assessment=assessment, pk=_pk(pk))
+        .filter(organization=tenant.organization, assessment=assessment, pk=object_pk(pk))
         .first()
     )
     if impact is None:
@@ -38,7 +32,7 @@ def get_impact_for_tenant(tenant: Tenant, assessment: ImpactAssessment, pk) -> I
 
 
 def get_impact_by_pk_for_tenant(tenant: Tenant, pk) -> Impact:
-    impact = Impact.objects.filter(organization=tenant.organization, pk=_pk(pk)).first()
+    impact = Impact.objects.filter(organization=tenant.organization, pk=object_pk(pk)).first()
     if impact is None:
         raise Http404("No such impact")
     return impact

@@ -5,14 +5,8 @@ from __future__ import annotations
 from django.http import Http404
 
 from openaims.inventory.models import AIModel, AISystem, Classification, Component, Dataset, Resource, Supplier
+from openaims.tenancy.access import object_pk
 from openaims.tenancy.models import Tenant
-
-
-def _pk(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404("No such object") from None
 
 
 def get_system_for_tenant(tenant: Tenant, pk) -> AISystem:
@@ -20,7 +14,7 @@ def get_system_for_tenant(tenant: Tenant, pk) -> AISystem:
         AISystem.objects.select_related(
             "organization", "business_owner", "technical_owner", "created_by", "classification"
         )
-        .filter(organization=tenant.organization, pk=_pk(pk))
+        .filter(organization=tenant.organization, pk=object_pk(pk))
         .first()
     )
     if system is None:
@@ -29,7 +23,7 @@ def get_system_for_tenant(tenant: Tenant, pk) -> AISystem:
 
 
 def get_system_by_number_for_tenant(tenant: Tenant, number) -> AISystem:
-    system = AISystem.objects.filter(organization=tenant.organization, number=_pk(number)).first()
+    system = AISystem.objects.filter(organization=tenant.organization, number=object_pk(number)).first()
     if system is None:
         raise Http404("No such AI system")
     return get_system_for_tenant(tenant, system.pk)
@@ -42,7 +36,9 @@ def get_part_for_tenant(tenant: Tenant, kind: str, pk, *, system: AISystem | Non
     model = _PARTS.get(kind)
     if model is None:
         raise Http404("No such part")
-    parts = model.objects.select_related("system", "organization").filter(organization=tenant.organization, pk=_pk(pk))
+    parts = model.objects.select_related("system", "organization").filter(
+        organization=tenant.organization, pk=object_pk(pk)
+    )
     if system is not None:
         parts = parts.filter(system=system)
     part = parts.first()
@@ -68,7 +64,7 @@ def get_resource_for_tenant(tenant, pk):
 
 
 def get_supplier_for_tenant(tenant: Tenant, pk) -> Supplier:
-    supplier = Supplier.objects.filter(organization=tenant.organization, pk=_pk(pk)).first()
+    supplier = Supplier.objects.filter(organization=tenant.organization, pk=object_pk(pk)).first()
     if supplier is None:
         raise Http404("No such supplier")
     return supplier
@@ -77,7 +73,7 @@ def get_supplier_for_tenant(tenant: Tenant, pk) -> Supplier:
 def get_classification_for_tenant(tenant: Tenant, pk) -> Classification:
     row = (
         Classification.objects.select_related("system", "created_by")
-        .filter(organization=tenant.organization, pk=_pk(pk))
+        .filter(organization=tenant.organization, pk=object_pk(pk))
         .first()
     )
     if row is None:

@@ -7,8 +7,6 @@ Vocabulary fields are exported as their labels, owners as usernames.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +15,7 @@ from django.utils import timezone
 
 from openaims.inventory.models import AISystem
 from openaims.inventory.selectors import term_labels
-from openaims.lib import xlsx
+from openaims.lib import tables
 
 SHEET_TITLE = "AI system register"
 
@@ -74,30 +72,14 @@ def table(systems: Iterable[AISystem]) -> tuple[list[str], list[list]]:
     return [column.header for column in COLUMNS], body
 
 
-# Spreadsheet programs run a CSV cell starting with one of these as a formula ("CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def systems_csv(systems: Iterable[AISystem], title: str) -> bytes:
-    header, body = table(systems)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for values in body:
-        writer.writerow([_csv_safe(v) for v in values])
-    return buffer.getvalue().encode("utf-8")
+    return tables.table_csv(*table(systems))
 
 
 def systems_xlsx(systems: Iterable[AISystem], title: str) -> bytes:
     """One sheet: the header frozen in row 1 with an autofilter over the table, one row per system."""
     header, body = table(systems)
-    return xlsx.table_xlsx(
+    return tables.table_xlsx(
         sheet_title=SHEET_TITLE,
         header=header,
         body=body,

@@ -6,7 +6,6 @@ failure never leaves a truncated download.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from openaims.lib import tables
 from openaims.risk.models import RiskStatus, TreatmentOption
 from openaims.risk.selectors import Levels
 
@@ -103,24 +103,8 @@ def table(risks: list, levels: Levels) -> tuple[list[str], list[list]]:
     return [c.header for c in cols], [[c.value(risk) for c in cols] for risk in risks]
 
 
-# Spreadsheet programs run a cell starting with one of these as a formula ("CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_safe(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
 def register_csv(risks: list, levels: Levels) -> bytes:
-    header, body = table(risks, levels)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for values in body:
-        writer.writerow([_csv_safe(v) for v in values])
-    return buffer.getvalue().encode("utf-8")
+    return tables.table_csv(*table(risks, levels))
 
 
 _HEADER_FONT = Font(bold=True)

@@ -17,6 +17,14 @@ from django.urls import reverse
 from openaims.tenancy.models import ApiToken, Invitation, Membership, Tenant
 
 
+def object_pk(value) -> int:
+    """A primary key from a URL or a history row; anything that is not one is 404 like a missing object."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such object") from None
+
+
 def get_tenant_for_user(user, slug: str) -> Tenant:
     membership = (
         Membership.objects.for_user(user).select_related("organization", "user").filter(organization__slug=slug).first()

@@ -1,8 +1,9 @@
-"""One-sheet XLSX tables as the registers export them: bold frozen header, autofilter, column widths,
-landscape print fitted to the page width, and user text that can never become a formula."""
+"""Tables as the registers export them: CSV, and one-sheet XLSX (bold frozen header, autofilter, column
+widths, landscape print fitted to the page width). In both, user text can never become a formula."""
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterable, Sequence
 
@@ -10,6 +11,26 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+# Spreadsheet programs run a CSV cell starting with one of these as a formula ("CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def table_csv(header: Sequence[str], body: Iterable[Sequence[object]]) -> bytes:
+    """Plain UTF-8 with CRLF line ends and one header row; empty cells for None."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for values in body:
+        writer.writerow([_csv_safe(v) for v in values])
+    return buffer.getvalue().encode("utf-8")
+
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="EEF1F5")
