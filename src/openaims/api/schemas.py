@@ -25,6 +25,11 @@ class Error(Schema):
     error: ErrorBody
 
 
+# The documented 4xx answers of every operation (each in the one Error shape): one table for every router,
+# so a new app's operations document the same answers as the others.
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
+
+
 class Page(Schema, Generic[T]):
     items: list[T]
     count: int

@@ -6,7 +6,7 @@ from django.http import StreamingHttpResponse
 from ninja import Router, Schema
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.audittrail import registry
 from openaims.audittrail.chain import verify_chain
 from openaims.audittrail.selectors import EventFilter, event_dict, events_for_organization, export_jsonl
@@ -14,7 +14,6 @@ from openaims.comments.models import Comment
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["audit trail"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 
 
 class EventOut(Schema):
@@ -24,6 +23,7 @@ class EventOut(Schema):
     occurred_at_us: int
     actor_id: int | None
     actor: str
+    actor_kind: str  # "user", "system" (the organization's system actor) or "" for nobody
     object_type: str
     object_id: str
     object_repr: str

@@ -67,6 +67,13 @@ class AuditEvent(models.Model):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
     @property
+    def actor_kind(self) -> str:
+        """ "user", "system" (the organization's system actor, see services.actor_columns) or "" for nobody."""
+        if self.actor_id is not None:
+            return "user"
+        return "system" if self.actor_label == "system" else ""
+
+    @property
     def occurred_at(self) -> datetime:
         return datetime.fromtimestamp(self.occurred_at_us / 1_000_000, tz=UTC)
 

@@ -71,6 +71,7 @@ def event_dict(event: AuditEvent) -> dict:
         "occurred_at_us": event.occurred_at_us,
         "actor_id": event.actor_id,
         "actor": event.actor_label,
+        "actor_kind": event.actor_kind,
         "object_type": event.object_type,
         "object_id": event.object_id,
         "object_repr": event.object_repr,

@@ -105,11 +105,27 @@ _FIELDS = (
 )
 
 
+SYSTEM_ACTOR_LABEL = "system"
+
+
+def actor_columns(actor: Any) -> tuple[int | None, str]:
+    """(actor id, actor label) for a Tenant, a user, or None.
+
+    A person is their user id and username. The organization's system actor (`Tenant.system`) has no user:
+    its id is empty and its label "system" — a pair no older event has (they carried either a user or an
+    empty label), so the kind is read from hashed columns and the canonical form did not change.
+    """
+    if getattr(actor, "kind", None) == "system":
+        return None, SYSTEM_ACTOR_LABEL
+    user = getattr(actor, "user", actor) if hasattr(actor, "kind") else actor  # a Tenant acts as its user
+    if user is None or not getattr(user, "pk", None):
+        return None, ""
+    return user.pk, _clean(user.get_username(), 150)
+
+
 def _values(head: AuditChainHead, organization_id, spec: EventSpec, context: str, now_us: int) -> tuple:
     """The next event's column values (in `_FIELDS` order), its hash chained onto `head`, which advances."""
-    actor = spec.actor if spec.actor is not None and getattr(spec.actor, "pk", None) else None
-    actor_id = actor.pk if actor else None
-    actor_label = _clean(actor.get_username(), 150) if actor else ""
+    actor_id, actor_label = actor_columns(spec.actor)
     object_type = _clean(spec.object_type, 100)
     object_id = _clean(spec.object_id, 64)
     object_repr = _clean(spec.object_repr, 200)
@@ -186,6 +202,9 @@ def record_event(
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the organization's chain (or the global chain when organization is None).
+
+    `actor` is the acting Tenant (a person or the organization's system actor), or a user for account
+    events outside any organization, or None when nobody acts (first user, seeding).
 
     Must run inside the caller's transaction, so the change and its event commit or vanish together.
     """

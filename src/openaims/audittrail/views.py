@@ -9,6 +9,7 @@ from openaims.audittrail.chain import verify_chain
 from openaims.audittrail.selectors import EventFilter, distinct_values, events_for_organization, export_jsonl
 from openaims.comments.forms import CommentForm
 from openaims.comments.models import Comment
+from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.roles import Perm
@@ -26,7 +27,7 @@ def log_view(request):
         "actions": distinct_values(org, "action"),
         "object_types": distinct_values(org, "object_type"),
     }
-    template = "audittrail/_event_rows.html" if request.headers.get("HX-Request") else "audittrail/log.html"
+    template = "audittrail/_event_rows.html" if is_htmx(request) else "audittrail/log.html"
     return render(request, template, context)
 
 
@@ -61,5 +62,5 @@ def history_view(request, object_type: str, object_id: str):
         "object_url": kind.url(tenant, obj) if kind.url else None,
         "comment_form": CommentForm() if tenant.can(Perm.COMMENT) else None,
     }
-    template = "audittrail/_history.html" if request.headers.get("HX-Request") else "audittrail/history.html"
+    template = "audittrail/_history.html" if is_htmx(request) else "audittrail/history.html"
     return render(request, template, context)

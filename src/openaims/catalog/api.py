@@ -3,12 +3,11 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.catalog import selectors
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["catalog"])
-ERRORS = {401: Error, 403: Error, 404: Error, 422: Error}
 
 
 class FrameworkOut(Schema):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from openaims.catalog import selectors
+from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.roles import Perm
@@ -30,7 +31,7 @@ def framework_view(request, framework: str):
         "searching": bool(q or kind),
         "dates": list(fw.dates.all()),
     }
-    template = "catalog/_nodes.html" if request.headers.get("HX-Request") else "catalog/framework.html"
+    template = "catalog/_nodes.html" if is_htmx(request) else "catalog/framework.html"
     return render(request, template, context)
 
 

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.catalog import selectors as catalog_selectors
 from openaims.catalog.models import CatalogNode, Framework
 from openaims.controls import exports, oscal, services
@@ -32,7 +32,6 @@ from openaims.tenancy.models import Membership, Tenant
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["controls"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
 TEXT = 20_000
 
 

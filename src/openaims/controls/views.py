@@ -50,6 +50,7 @@ from openaims.controls.selectors import (
 from openaims.inventory.models import AISystem
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
+from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy.access import require, tenant_view
 from openaims.tenancy.models import Membership
@@ -58,10 +59,6 @@ from openaims.tenancy.roles import Perm, has_perm
 STATUS_LABELS = dict(ImplementationStatus.choices)
 APPLICABILITY_LABELS = dict(Applicability.choices)
 REGISTER_PER_PAGE = 50  # the 38 Annex A controls and a few of one's own fit on one page
-
-
-def _is_htmx(request) -> bool:
-    return request.method == "GET" and bool(request.headers.get("HX-Request"))
 
 
 def _members(organization) -> list[tuple[object, str]]:
@@ -153,7 +150,7 @@ def _register_page(request, *, create_form=None, status=200):
         "query": query_without_page(request),
         "has_controls": bool(rows),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "controls/_control_rows.html", context)
     context.update(
         statuses=ImplementationStatus.choices,
@@ -248,7 +245,7 @@ def control_view(request, pk: int):
                 messages.success(request, f"{control.ref_id} was saved.")
                 return redirect("controls:control", tenant.organization.slug, control.pk)
         return _control_page(request, control, members=members, edit_form=form, status=400)
-    if _is_htmx(request) and "rq" in request.GET:
+    if is_htmx(request) and "rq" in request.GET:
         return render(request, "controls/_requirement_search.html", _requirement_search(request, control))
     return _control_page(request, control)
 
@@ -456,7 +453,7 @@ def _soa_page(request, *, publish_form=None, status=200):
         "filter": flt,
         "total": len(rows),
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "controls/_soa_rows.html", context)
     can_approve = tenant.can(Perm.APPROVE)
     context.update(

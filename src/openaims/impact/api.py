@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.impact import selectors, services
 from openaims.impact.access import get_assessment_for_tenant, get_impact_for_tenant
 from openaims.impact.models import Impact, ImpactAssessment, ImpactKind, Trigger
@@ -18,7 +18,6 @@ from openaims.impact.models import Status as AssessmentStatus
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["impact assessments"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 BASE = "/orgs/{org}/impact-assessments"
 
 

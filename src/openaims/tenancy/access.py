@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 
+from openaims.lib.htmx import is_htmx
 from openaims.tenancy.models import ApiToken, Invitation, Membership, Tenant
 
 
@@ -46,7 +47,7 @@ def tenant_view(perm: str):
         @wraps(view)
         def wrapper(request, org: str, *args, **kwargs):
             if not request.user.is_authenticated:
-                if request.headers.get("HX-Request"):
+                if is_htmx(request):
                     # An expired session during an HTMX swap: send the whole page to the login form
                     # instead of pasting the login form into a table cell.
                     response = HttpResponse(status=401)

@@ -7,7 +7,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.lib.errors import Forbidden
 from openaims.tenancy import services
 from openaims.tenancy.access import get_membership_for_tenant, get_token_for_tenant
@@ -15,7 +15,6 @@ from openaims.tenancy.models import ApiToken, Membership
 from openaims.tenancy.roles import Perm, Role, role_within
 
 router = Router(tags=["organizations"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
 
 
 class OrganizationOut(Schema):

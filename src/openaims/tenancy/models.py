@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from openaims.tenancy.roles import ROLE_PERMISSIONS, Role, effective_role
+from openaims.tenancy.roles import ROLE_PERMISSIONS, SYSTEM_PERMISSIONS, Role, acceptance_authority, effective_role
 
 
 class Organization(models.Model):
@@ -124,16 +124,55 @@ class ApiToken(models.Model):
 
 
 class Tenant:
-    """Who is acting in which organization with which role, resolved once per request."""
+    """Who acts in which organization with which permissions: the `actor` every organization service takes.
 
-    __slots__ = ("membership", "organization", "role", "token", "user")
+    A person acts through their membership (narrowed by an API token when they use one). Work no person
+    starts acts as the organization's system actor (`Tenant.system`): no user, SYSTEM_PERMISSIONS, and
+    recorded in the audit trail as actor kind "system".
+    """
+
+    __slots__ = ("kind", "membership", "organization", "permissions", "role", "token", "user")
 
     def __init__(self, membership: Membership, token: ApiToken | None = None):
-        self.membership = membership
-        self.organization = membership.organization
+        self.kind = "user"
+        self.membership: Membership | None = membership
+        self.organization: Organization = membership.organization
         self.user = membership.user
         self.token = token
-        self.role = effective_role(membership.role, token.role if token else None)
+        self.role: str | None = effective_role(membership.role, token.role if token else None)
+        self.permissions: frozenset[str] = ROLE_PERMISSIONS[self.role]
+
+    @classmethod
+    def system(cls, organization: Organization) -> Tenant:
+        """The organization's system actor, for scheduled runs, background jobs and the CLI's system tasks."""
+        tenant = cls.__new__(cls)
+        tenant.kind = "system"
+        tenant.membership = None
+        tenant.organization = organization
+        tenant.user = None
+        tenant.token = None
+        tenant.role = None
+        tenant.permissions = SYSTEM_PERMISSIONS
+        return tenant
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == "system"
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.pk if self.user is not None else None
+
+    @property
+    def label(self) -> str:
+        return self.user.get_username() if self.user is not None else "system"
 
     def can(self, perm: str) -> bool:
-        return perm in ROLE_PERMISSIONS[self.role]
+        return perm in self.permissions
+
+    def acceptance_authority(self) -> int:
+        """How much residual risk this actor may accept (tenancy.roles.acceptance_authority of its role)."""
+        return acceptance_authority(self.role)
+
+    def __repr__(self) -> str:
+        return f"<Tenant {self.label} in {self.organization.slug} ({self.role or self.kind})>"

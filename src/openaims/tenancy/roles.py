@@ -23,6 +23,9 @@ class Perm:
     AUDIT_LOG = "audit_log"  # read, verify and export the organization-wide audit trail
     MANAGE_MEMBERS = "manage_members"
     MANAGE_ORGANIZATION = "manage_organization"
+    # Move an AI system past a life-cycle gate whose items are missing, with a recorded reason. A system's
+    # business owner may too when they can write (inventory.lifecycle decides that per system).
+    OVERRIDE_GATES = "override_gates"
 
 
 _ALL = {
@@ -33,6 +36,7 @@ _ALL = {
     Perm.AUDIT_LOG,
     Perm.MANAGE_MEMBERS,
     Perm.MANAGE_ORGANIZATION,
+    Perm.OVERRIDE_GATES,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -51,6 +55,29 @@ ROLE_DESCRIPTIONS = {
     Role.AUDITOR: "Read-only everywhere, may comment, reads and exports the audit trail.",
     Role.VIEWER: "Read-only.",
 }
+
+
+# Work no person starts (scheduled runs, background jobs, monitoring breaches, the CLI's system tasks) acts
+# as the organization's system actor: it may read and write content and comment, never approve, accept
+# risk, override a gate, or manage members — those stay acts of a named person.
+SYSTEM_PERMISSIONS: frozenset[str] = frozenset({Perm.READ, Perm.WRITE, Perm.COMMENT})
+
+# Authority to accept a residual risk, weakest first. Risk criteria name the least role that may accept a
+# level (`accept_role`); a role at or above it in this order may. Roles not listed (auditor, viewer) and
+# the system actor never accept risk.
+ACCEPTING_ROLES: tuple[str, ...] = (Role.CONTRIBUTOR, Role.MANAGER, Role.OWNER)
+
+
+def acceptance_authority(role: str | None) -> int:
+    """0 for a role that never accepts risk, else its rank in ACCEPTING_ROLES from 1."""
+    return ACCEPTING_ROLES.index(role) + 1 if role in ACCEPTING_ROLES else 0
+
+
+def accepting_role_phrase(role: str) -> str:
+    """ "a manager or owner": who meets `role` as a criteria's accept_role, for messages and forms."""
+    names = [str(Role(r).label).lower() for r in ACCEPTING_ROLES[ACCEPTING_ROLES.index(role) :]]
+    article = "an" if names[0][0] in "aeiou" else "a"
+    return f"{article} {', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else f"{article} {names[0]}"
 
 
 def has_perm(role: str, perm: str) -> bool:

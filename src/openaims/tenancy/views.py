@@ -18,6 +18,7 @@ from openaims.accounts.forms import SignupForm
 from openaims.accounts.services import user_create
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
+from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy import services
 from openaims.tenancy.access import (
@@ -122,7 +123,7 @@ def members_view(request):
         context["invitations"] = Invitation.objects.filter(
             organization=tenant.organization, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
         ).select_related("invited_by")
-    template = "tenancy/_member_rows.html" if request.headers.get("HX-Request") else "tenancy/members.html"
+    template = "tenancy/_member_rows.html" if is_htmx(request) else "tenancy/members.html"
     return render(request, template, context)
 
 

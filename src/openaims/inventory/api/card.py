@@ -9,13 +9,12 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.inventory import card as cards
 from openaims.inventory.access import get_system_for_tenant
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["system cards"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 class CardGapOut(Schema):

@@ -12,14 +12,13 @@ from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.inventory import classification as cls
 from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.models import Classification, RiskClass
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["inventory"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
 URNS = "Option URNs from GET /orgs/{org}/eu-ai-act/questions; the 'urn:openaims:eu-ai-act:' prefix may be omitted"
 
 

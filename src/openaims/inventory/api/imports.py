@@ -8,14 +8,13 @@ from ninja import File, Router, Schema, Status, UploadedFile
 from pydantic import ConfigDict, Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error
+from openaims.api.schemas import ERRORS
 from openaims.inventory import imports
 from openaims.inventory.mlflow_sync import mlflow_sync, system_by_ref
 from openaims.lib.errors import ServiceError
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["inventory"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
 
 
 class ImportedSystemsOut(Schema):

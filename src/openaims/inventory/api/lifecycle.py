@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, ErrorBody, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, ErrorBody, Page, paginate_queryset
 from openaims.inventory import gates
 from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.models import StageTransition
@@ -16,7 +16,6 @@ from openaims.inventory.vocabulary import lifecycle
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["life cycle"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
 
 
 class MissingOut(Schema):

@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from ninja import Query, Router, Status
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.inventory import services
 from openaims.inventory.access import get_part_for_tenant, get_supplier_for_tenant, get_system_for_tenant
 from openaims.inventory.api_schemas import (
@@ -40,7 +40,6 @@ from openaims.tenancy.models import Tenant
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["inventory"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
 
 FIELDS = {
     AIModel: ("version", "model_type", "uri", "registry_stage", "source", "external_id"),

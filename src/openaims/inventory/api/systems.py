@@ -15,7 +15,7 @@ from django.http import Http404
 from ninja import Query, Router, Status
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import Error, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.controls import services as control_services
 from openaims.controls.access import get_control_for_tenant
 from openaims.controls.models import ControlSystem
@@ -36,7 +36,6 @@ from openaims.tenancy.models import Membership, Tenant
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["inventory"])
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
 
 # Least to most severe: "-risk_class" puts prohibited and high-risk systems first.
 RISK_ORDER = [

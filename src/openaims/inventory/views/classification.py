@@ -15,6 +15,7 @@ from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.models import Classification, RiskClass
 from openaims.inventory.vocabulary import vocabulary
 from openaims.lib.errors import ServiceError
+from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.roles import Perm
@@ -85,7 +86,7 @@ def wizard_view(request, pk: int):
         answers = _answers_from_post(request.POST)
         if catalog is None:
             error, status = cls.NOT_LOADED, 400
-        elif request.headers.get("HX-Request") and request.POST.get("preview"):
+        elif is_htmx(request) and request.POST.get("preview"):
             return render(
                 request,
                 "inventory/_classification_preview.html",

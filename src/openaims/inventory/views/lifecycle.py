@@ -17,15 +17,12 @@ from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.models import StageTransition
 from openaims.inventory.vocabulary import lifecycle
 from openaims.lib.errors import ServiceError
+from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate
 from openaims.tenancy.access import require, tenant_view
 from openaims.tenancy.roles import Perm
 
 HISTORY_PER_PAGE = 50
-
-
-def _is_htmx(request) -> bool:
-    return bool(request.headers.get("HX-Request"))
 
 
 def _next_url(request, fallback: str) -> str:
@@ -66,14 +63,14 @@ def transition_view(request, pk: int):
                 f"{len(transition.missing)} item(s) missing; the reason is recorded."
             )
         messages.success(request, text)
-        if _is_htmx(request):
+        if is_htmx(request):
             response = HttpResponse()
             response["HX-Redirect"] = next_url
             return response
         return redirect(next_url)
     panel = gates.lifecycle_panel(tenant, system)
     panel.update(refusal=refusal, error=error or "", reason=reason, return_to=next_url, to_stage=to_stage)
-    if _is_htmx(request):
+    if is_htmx(request):
         # HTMX swaps only 2xx answers: the refused form comes back as 200 in place of the panel.
         return render(request, "inventory/_lifecycle_panel.html", {"panel": panel})
     return render(request, "inventory/lifecycle_transition.html", {"system": system, "panel": panel}, status=400)

@@ -30,16 +30,13 @@ from openaims.inventory.selectors import (
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
+from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.models import Membership
 from openaims.tenancy.roles import Perm
 
 REGISTER_PER_PAGE = 50
-
-
-def _is_htmx(request) -> bool:
-    return request.method == "GET" and bool(request.headers.get("HX-Request"))
 
 
 def _members(organization) -> list:
@@ -83,7 +80,7 @@ def system_list_view(request):
             for fmt in FORMATS.values()
         ],
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "inventory/_system_rows.html", context)
     words = vocabulary()
     summary = register_summary(org)

@@ -5,10 +5,6 @@ from __future__ import annotations
 from openaims.tenancy.models import Membership
 
 
-def is_htmx(request) -> bool:
-    return request.method == "GET" and bool(request.headers.get("HX-Request"))
-
-
 def members(organization) -> list:
     """The organization's members (users), in one query: owner choices and filters."""
     return [

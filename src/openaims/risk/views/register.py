@@ -8,12 +8,13 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from openaims.lib.errors import ServiceError
+from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.risk import exports, selectors
 from openaims.risk.models import Risk, RiskStatus, TreatmentOption
 from openaims.risk.pdf import MAX_RISKS, PlanMeta, treatment_plan_pdf
 from openaims.risk.selectors import SORT_LABELS, Levels, RegisterFilter
-from openaims.risk.views.common import is_htmx, members
+from openaims.risk.views.common import members
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.roles import Perm
 
