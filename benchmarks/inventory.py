@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from openaims.tenancy.selectors import tenant_of
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -57,7 +59,7 @@ def main() -> None:
     owner = user_create(actor=None, username="bench", password="bench-password-123", validate_password=False)
     engineer = user_create(actor=None, username="eng", password="bench-password-123", validate_password=False)
     org = organization_create(actor=owner, owner=owner, name="Bench Corp", slug="bench")
-    membership_add(actor=owner, organization=org, user=engineer, role="contributor")
+    membership_add(actor=tenant_of(owner, org), user=engineer, role="contributor")
     load_catalog()
     vocab = vocabulary()
     roles, techniques = sorted(vocab.keys("roles")), sorted(vocab.keys("techniques"))

@@ -24,6 +24,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from openaims.tenancy.selectors import tenant_of
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -67,7 +69,7 @@ def main() -> None:
     people = [owner]
     for i, role in enumerate(["manager", "manager", "contributor", "contributor", "contributor"]):
         user = user_create(actor=None, username=f"user{i}", password="bench-password-123", validate_password=False)
-        membership_add(actor=owner, organization=org, user=user, role=role)
+        membership_add(actor=tenant_of(owner, org), user=user, role=role)
         people.append(user)
     criteria = criteria_ensure(actor=owner, organization=org)
     data = criteria.data

@@ -15,6 +15,7 @@ from django.test import Client
 from openaims.accounts.services import user_create
 from openaims.audittrail.context import audit_context
 from openaims.tenancy.roles import Role
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create, membership_add, organization_create
 
 ROLES = [Role.OWNER, Role.MANAGER, Role.CONTRIBUTOR, Role.AUDITOR, Role.VIEWER]
@@ -36,6 +37,10 @@ class Cast:
     def user(self, who: str):
         return self.users[who]
 
+    def tenant(self, who: str):
+        """The Tenant `who` acts as (the actor services take): in acme, or in globex for the outsider."""
+        return tenant_of(self.users[who], self.other_org if who == "outsider" else self.org)
+
 
 def make_user(username: str, **kwargs):
     return user_create(actor=None, username=username, password=PASSWORD, email=f"{username}@example.org", **kwargs)
@@ -54,7 +59,7 @@ def cast(db) -> Cast:
             (Role.VIEWER, "vera"),
         ]:
             user = make_user(name)
-            membership_add(actor=owner, organization=org, user=user, role=role)
+            membership_add(actor=tenant_of(owner, org), user=user, role=role)
             users[role] = user
         outsider = make_user("oscar", full_name="Oscar Outsider")
         other = organization_create(actor=outsider, owner=outsider, name="Globex", slug="globex")
@@ -112,7 +117,7 @@ def api_for(db):
 
         if role is None:
             role = Membership.objects.get(user=user, organization=organization).role
-        _token, raw = api_token_create(actor=user, organization=organization, name="test", role=role)
+        _token, raw = api_token_create(actor=tenant_of(user, organization), name="test", role=role)
         return ApiClient(raw)
 
     return make

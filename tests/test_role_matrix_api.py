@@ -31,7 +31,7 @@ def viewer_membership(cast):
 
 
 def owners_token(cast):
-    token, _ = api_token_create(actor=cast.users["owner"], organization=cast.org, name="ci", role="viewer")
+    token, _ = api_token_create(actor=cast.tenant("owner"), name="ci", role="viewer")
     return token.pk
 
 

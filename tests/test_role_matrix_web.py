@@ -38,14 +38,12 @@ def viewer_membership(cast):
 
 
 def open_invitation(cast):
-    invitation, _ = invitation_create(
-        actor=cast.users["owner"], organization=cast.org, email="x@example.org", role="viewer"
-    )
+    invitation, _ = invitation_create(actor=cast.tenant("owner"), email="x@example.org", role="viewer")
     return invitation.pk
 
 
 def owners_token(cast):
-    token, _ = api_token_create(actor=cast.users["owner"], organization=cast.org, name="ci", role="viewer")
+    token, _ = api_token_create(actor=cast.tenant("owner"), name="ci", role="viewer")
     return token.pk
 
 

@@ -194,7 +194,7 @@ def createuser(
     from openaims.accounts.services import user_create
     from openaims.audittrail.context import audit_context
     from openaims.lib.errors import ServiceError
-    from openaims.tenancy.models import Organization
+    from openaims.tenancy.models import Organization, Tenant
     from openaims.tenancy.services import membership_add
 
     if password is None:
@@ -208,7 +208,8 @@ def createuser(
         with audit_context(via="cli"), transaction.atomic():
             user = user_create(actor=None, username=username, password=password, email=email, full_name=full_name)
             if organization:
-                membership_add(actor=user, organization=organization, user=user, role=role)
+                # An operator's task at the server, not a member's act: the organization's system actor.
+                membership_add(actor=Tenant.system(organization), user=user, role=role)
     except ServiceError as exc:
         raise fail(exc.message) from None
     typer.echo(f"created user {user.username}" + (f" as {role} of {organization.slug}" if organization else ""))

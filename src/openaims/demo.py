@@ -10,6 +10,7 @@ from openaims.audittrail.context import audit_context
 from openaims.comments.services import comment_add
 from openaims.tenancy.models import Membership, Organization
 from openaims.tenancy.roles import Role
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import membership_add, organization_create
 
 DEMO_USERNAME = "demo"
@@ -72,18 +73,17 @@ def seed_demo() -> dict:
                 created["organizations"] += 1
                 for username, role in roles.items():
                     if role != Role.OWNER:
-                        membership_add(actor=owner, organization=org, user=users[username], role=role)
+                        membership_add(actor=tenant_of(owner, org), user=users[username], role=role)
                 if "audra" in roles:
                     comment_add(
-                        actor=users["audra"],
-                        organization=org,
+                        actor=tenant_of(users["audra"], org),
                         target=org,
                         body="Stage 1 audit planned for Q1: please keep the AIMS scope statement current.",
                     )
             else:
                 for username, role in roles.items():
                     if not Membership.objects.filter(organization=org, user=users[username]).exists():
-                        membership_add(actor=owner, organization=org, user=users[username], role=role)
+                        membership_add(actor=tenant_of(owner, org), user=users[username], role=role)
         _seed_controls(users)
         from openaims.inventory.demo import seed_inventory
 

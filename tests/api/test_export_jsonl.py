@@ -11,6 +11,7 @@ from openaims.audittrail.chain import event_hash
 from openaims.audittrail.models import GENESIS_HASH, AuditEvent
 from openaims.comments.services import comment_add
 from openaims.tenancy.models import Membership
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import membership_change_role, organization_update
 
 TRICKY = 'Line one\nLine two, "quoted", tab\there, unicode ✓ — ünïcödé, and a \x1f separator'
@@ -20,10 +21,10 @@ TRICKY = 'Line one\nLine two, "quoted", tab\there, unicode ✓ — ünïcödé, 
 def history(cast):
     """Some varied events in acme: an update, a role change and a comment with awkward characters."""
     owner = cast.users["owner"]
-    organization_update(actor=owner, organization=cast.org, name="Acme AI", description="Models & more")
+    organization_update(actor=tenant_of(owner, cast.org), name="Acme AI", description="Models & more")
     vera = Membership.objects.get(organization=cast.org, user=cast.users["viewer"])
-    membership_change_role(actor=owner, membership=vera, role="contributor")
-    comment_add(actor=cast.users["auditor"], organization=cast.org, target=vera, body=TRICKY)
+    membership_change_role(actor=tenant_of(owner), membership=vera, role="contributor")
+    comment_add(actor=cast.tenant("auditor"), target=vera, body=TRICKY)
     return cast
 
 

@@ -10,13 +10,14 @@ from django.test import Client
 from django.utils import timezone
 
 from openaims.tenancy.models import ApiToken, Membership
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create, api_token_revoke, membership_add, membership_change_role
 from tests.conftest import ApiClient
 from tests.tenancy.rows import nothing_written
 
 
 def token_for(user, organization, role, **kwargs) -> tuple[ApiToken, ApiClient]:
-    token, raw = api_token_create(actor=user, organization=organization, name="t", role=role, **kwargs)
+    token, raw = api_token_create(actor=tenant_of(user, organization), name="t", role=role, **kwargs)
     return token, ApiClient(raw)
 
 
@@ -106,9 +107,9 @@ class TestTokenRole:
         _token, api = token_for(alice, cast.org, "owner")
         assert api.patch("/api/v1/orgs/acme", json={"description": "before"}).status_code == 200
         mona = Membership.objects.get(organization=cast.org, user=cast.users["manager"])
-        membership_change_role(actor=alice, membership=mona, role="owner")
+        membership_change_role(actor=tenant_of(alice), membership=mona, role="owner")
         mine = Membership.objects.get(organization=cast.org, user=alice)
-        membership_change_role(actor=cast.users["manager"], membership=mine, role="viewer")
+        membership_change_role(actor=cast.tenant("manager"), membership=mine, role="viewer")
 
         with nothing_written():
             patch = api.patch("/api/v1/orgs/acme", json={"description": "after"})
@@ -125,7 +126,7 @@ class TestTokenRole:
         _token, api = token_for(aude, cast.org, "auditor")
         assert api.get("/api/v1/orgs/acme/audit/events").status_code == 200
         membership_change_role(
-            actor=cast.users["owner"],
+            actor=cast.tenant("owner"),
             membership=Membership.objects.get(organization=cast.org, user=aude),
             role="contributor",
         )
@@ -137,7 +138,7 @@ class TestTokenRole:
 class TestRefusedTokens:
     def test_a_revoked_token_gets_401(self, cast):
         token, api = token_for(cast.users["viewer"], cast.org, "viewer")
-        api_token_revoke(actor=cast.users["viewer"], token=token)
+        api_token_revoke(actor=cast.tenant("viewer"), token=token)
 
         assert_error(api.get("/api/v1/me"), 401, "unauthorized")
         assert_error(api.get("/api/v1/orgs/acme"), 401, "unauthorized")
@@ -196,7 +197,7 @@ class TestRefusedTokens:
 class TestTokenScope:
     def test_a_token_works_only_in_its_own_organization(self, cast):
         vera = cast.users["viewer"]
-        membership_add(actor=cast.users["outsider"], organization=cast.other_org, user=vera, role="owner")
+        membership_add(actor=cast.tenant("outsider"), user=vera, role="owner")
         _acme, acme_api = token_for(vera, cast.org, "viewer")
         _globex, globex_api = token_for(vera, cast.other_org, "owner")
 

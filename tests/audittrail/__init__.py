@@ -13,6 +13,7 @@ from openaims.audittrail.chain import event_hash, verify_chain
 from openaims.audittrail.models import AuditEvent
 from openaims.tenancy.models import Membership
 from openaims.tenancy.roles import Role
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import membership_change_role
 
 TABLE = "audittrail_auditevent"
@@ -26,7 +27,7 @@ def build_chain(cast) -> None:
     owner = cast.user(Role.OWNER)
     for username, role in ROLE_CHANGES:
         membership = Membership.objects.get(organization=cast.org, user__username=username)
-        membership_change_role(actor=owner, membership=membership, role=role)
+        membership_change_role(actor=tenant_of(owner), membership=membership, role=role)
     assert list(AuditEvent.objects.filter(organization=cast.org).order_by("seq").values_list("seq", flat=True)) == list(
         range(1, CHAIN_LENGTH + 1)
     )

@@ -75,7 +75,7 @@ def test_wrong_password_stays_on_the_form(web, cast):
 def test_shell_switch_organizations_navigate_history_and_verify(web, cast, artifacts):
     alice = cast.users["owner"]
     with audit_context(via="test"):
-        membership_add(actor=cast.users["outsider"], organization=cast.other_org, user=alice, role="manager")
+        membership_add(actor=cast.tenant("outsider"), user=alice, role="manager")
     page = web.page
 
     # An organization page asks for a login first, and returns there afterwards.

@@ -514,7 +514,7 @@ def second_manager(cast):
     user = make_user("max")
     from openaims.tenancy.services import membership_add
 
-    membership_add(actor=cast.users["owner"], organization=cast.org, user=user, role="manager")
+    membership_add(actor=cast.tenant("owner"), user=user, role="manager")
     return user
 
 

@@ -442,7 +442,7 @@ def test_the_business_owner_may_not_override_without_write_permission(cast, syst
 
 
 def test_an_owner_acting_with_a_narrower_token_may_not_override(cast, system):
-    token, _raw = api_token_create(actor=cast.users["owner"], organization=cast.org, name="ci", role="contributor")
+    token, _raw = api_token_create(actor=cast.tenant("owner"), name="ci", role="contributor")
     with pytest.raises(Forbidden):
         gates.system_transition(
             actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="x", token=token

@@ -29,7 +29,7 @@ def comment_url(obj_type, pk) -> str:
 
 class TestHistoryPage:
     def test_it_shows_a_role_change_with_before_and_after(self, cast, client_for, veras_membership):
-        membership_change_role(actor=cast.users["owner"], membership=veras_membership, role="contributor")
+        membership_change_role(actor=cast.tenant("owner"), membership=veras_membership, role="contributor")
 
         response = client_for(cast.users["viewer"]).get(history_url(veras_membership))
 
@@ -42,7 +42,7 @@ class TestHistoryPage:
         assert html.index("action-update") < html.index("action-create"), "newest first"
 
     def test_an_htmx_request_gets_only_the_fragment(self, cast, client_for, veras_membership):
-        membership_change_role(actor=cast.users["owner"], membership=veras_membership, role="contributor")
+        membership_change_role(actor=cast.tenant("owner"), membership=veras_membership, role="contributor")
 
         response = client_for(cast.users["viewer"]).get(history_url(veras_membership), headers={"HX-Request": "true"})
 
@@ -58,7 +58,7 @@ class TestHistoryPage:
         assert f'hx-get="{history_url(veras_membership)}"' in page.content.decode()
 
     def test_it_shows_only_the_objects_own_events(self, cast, client_for, veras_membership):
-        membership_change_role(actor=cast.users["owner"], membership=veras_membership, role="contributor")
+        membership_change_role(actor=cast.tenant("owner"), membership=veras_membership, role="contributor")
         monas = Membership.objects.get(organization=cast.org, user=cast.users["manager"])
 
         html = client_for(cast.users["owner"]).get(history_url(monas), headers={"HX-Request": "true"}).content.decode()
@@ -76,7 +76,7 @@ class TestHistoryPage:
         assert client_for(cast.users["outsider"]).get(history_url(theirs)).status_code == 404, "not under acme's name"
 
     def test_a_token_is_private_to_its_owner_in_the_history_too(self, cast, client_for):
-        token, _raw = api_token_create(actor=cast.users["auditor"], organization=cast.org, name="ci", role="viewer")
+        token, _raw = api_token_create(actor=cast.tenant("auditor"), name="ci", role="viewer")
         url = reverse("audittrail:history", args=["acme", "tenancy.apitoken", token.pk])
 
         assert client_for(cast.users["auditor"]).get(url).status_code == 200

@@ -21,7 +21,7 @@ NEW_PASSWORD = "a-fresh-long-password-9"
 
 
 def invite(cast, email="new.person@example.org", role="auditor") -> tuple[Invitation, str]:
-    invitation, raw = invitation_create(actor=cast.users["owner"], organization=cast.org, email=email, role=role)
+    invitation, raw = invitation_create(actor=cast.tenant("owner"), email=email, role=role)
     return invitation, reverse("tenancy:accept", args=[raw])
 
 
@@ -211,7 +211,7 @@ class TestSpentInvitations:
 
     def revoked(self, cast):
         invitation, link = invite(cast)
-        invitation_revoke(actor=cast.users["owner"], invitation=invitation)
+        invitation_revoke(actor=cast.tenant("owner"), invitation=invitation)
         return link, b"This invitation is revoked."
 
     def accepted(self, cast):

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from openaims.audittrail.models import AuditEvent
 from openaims.tenancy.models import ApiToken, Membership
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create, membership_add, membership_change_role
 from tests.conftest import ApiClient, make_user
 from tests.tenancy.rows import nothing_written
@@ -187,7 +188,7 @@ class TestLastOwner:
         assert response.json()["error"]["message"] == "the last owner cannot be removed; make someone else owner first"
 
     def test_an_owner_may_step_down_once_there_is_another(self, cast, client_for):
-        membership_change_role(actor=cast.users["owner"], membership=membership(cast, "manager"), role="owner")
+        membership_change_role(actor=cast.tenant("owner"), membership=membership(cast, "manager"), role="owner")
 
         response = client_for(cast.users["owner"]).post(member_url(cast, "owner"), {"role": "viewer"})
 
@@ -218,9 +219,9 @@ class TestRemove:
 
     def test_it_revokes_their_tokens_for_this_organization_only(self, cast, client_for):
         vera = cast.users["viewer"]
-        membership_add(actor=cast.users["outsider"], organization=cast.other_org, user=vera, role="contributor")
-        acme_token, acme_raw = api_token_create(actor=vera, organization=cast.org, name="ci", role="viewer")
-        globex_token, globex_raw = api_token_create(actor=vera, organization=cast.other_org, name="ci", role="viewer")
+        membership_add(actor=cast.tenant("outsider"), user=vera, role="contributor")
+        acme_token, acme_raw = api_token_create(actor=tenant_of(vera, cast.org), name="ci", role="viewer")
+        globex_token, globex_raw = api_token_create(actor=tenant_of(vera, cast.other_org), name="ci", role="viewer")
         assert ApiClient(acme_raw).get("/api/v1/me").status_code == 200
 
         client_for(cast.users["owner"]).post(remove_url(cast, "viewer"))
@@ -233,7 +234,7 @@ class TestRemove:
         assert ApiClient(globex_raw).get("/api/v1/me").status_code == 200
 
     def test_the_api_removes_a_member_and_their_tokens(self, cast, api_for):
-        _token, raw = api_token_create(actor=cast.users["auditor"], organization=cast.org, name="ci", role="auditor")
+        _token, raw = api_token_create(actor=cast.tenant("auditor"), name="ci", role="auditor")
         api = api_for(cast.users["owner"], cast.org)
 
         response = api.delete(api_member(cast, "auditor"))

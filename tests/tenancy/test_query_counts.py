@@ -9,6 +9,7 @@ from openaims.audittrail.models import AuditEvent
 from openaims.audittrail.services import EventSpec, record_events_bulk
 from openaims.comments.services import comment_add
 from openaims.tenancy.models import Membership
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create, invitation_create, membership_add
 from tests.conftest import make_user
 
@@ -27,16 +28,16 @@ HISTORY_PAGE_QUERIES = 10  # + event count, one page of events, comments (author
 def grow(cast, members: int, events: int, invitations: int) -> None:
     """Bring acme to `members` members and `events` audit events, all written through the services."""
     owner = cast.users["owner"]
-    api_token_create(actor=owner, organization=cast.org, name="owner's token", role="owner")
+    api_token_create(actor=tenant_of(owner, cast.org), name="owner's token", role="owner")
     existing = Membership.objects.filter(organization=cast.org).count()
     for n in range(members - existing):
         user = make_user(f"member{n:03}", full_name=f"Member {n}")
-        membership_add(actor=owner, organization=cast.org, user=user, role=["viewer", "auditor", "contributor"][n % 3])
-        api_token_create(actor=user, organization=cast.org, name=f"token {n}", role="viewer")
+        membership_add(actor=tenant_of(owner, cast.org), user=user, role=["viewer", "auditor", "contributor"][n % 3])
+        api_token_create(actor=tenant_of(user, cast.org), name=f"token {n}", role="viewer")
     for n in range(invitations):
-        invitation_create(actor=owner, organization=cast.org, email=f"invitee{n}@example.org", role="viewer")
+        invitation_create(actor=tenant_of(owner, cast.org), email=f"invitee{n}@example.org", role="viewer")
     for n in range(members - existing):
-        comment_add(actor=owner, organization=cast.org, target=cast.org, body=f"note {n}")
+        comment_add(actor=tenant_of(owner, cast.org), target=cast.org, body=f"note {n}")
     missing = events - AuditEvent.objects.filter(organization=cast.org).count()
     assert missing >= 0
     record_events_bulk(

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from openaims.audittrail.models import AuditEvent
 from openaims.lib.errors import Forbidden
-from openaims.tenancy.models import ApiToken
+from openaims.tenancy.models import ApiToken, Tenant
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create
 from tests.conftest import ApiClient
 from tests.tenancy.rows import nothing_written
@@ -87,12 +88,18 @@ def test_it_refuses_a_token_above_the_persons_role(cast, client_for, who, role):
 @pytest.mark.parametrize(("who", "role"), ABOVE)
 def test_the_service_refuses_a_token_above_the_persons_role(cast, who, role):
     with nothing_written(), pytest.raises(Forbidden, match="a token cannot have more rights than you"):
-        api_token_create(actor=cast.users[who], organization=cast.org, name="x", role=role)
+        api_token_create(actor=cast.tenant(who), name="x", role=role)
 
 
-def test_the_service_refuses_a_token_for_an_organization_the_person_is_not_in(cast):
-    with nothing_written(), pytest.raises(Forbidden):
-        api_token_create(actor=cast.users["outsider"], organization=cast.org, name="x", role="viewer")
+def test_nobody_acts_in_an_organization_they_are_not_in(cast):
+    # Services act for a Tenant; an outsider never gets one for acme, so cannot create a token there.
+    with nothing_written(), pytest.raises(Forbidden, match="not a member of acme"):
+        api_token_create(actor=tenant_of(cast.users["outsider"], cast.org), name="x", role="viewer")
+
+
+def test_the_system_actor_holds_no_tokens(cast):
+    with nothing_written(), pytest.raises(Forbidden, match="only a person holds API tokens"):
+        api_token_create(actor=Tenant.system(cast.org), name="x", role="viewer")
 
 
 def test_it_refuses_an_expiry_date_in_the_past(cast, client_for):
@@ -106,7 +113,7 @@ def test_it_refuses_an_expiry_date_in_the_past(cast, client_for):
 
 
 def test_a_revoked_token_stops_working(cast, client_for):
-    token, raw = api_token_create(actor=cast.users["viewer"], organization=cast.org, name="ci", role="viewer")
+    token, raw = api_token_create(actor=cast.tenant("viewer"), name="ci", role="viewer")
     client = client_for(cast.users["viewer"])
 
     response = client.post(reverse("tenancy:token_revoke", args=["acme", token.pk]))
@@ -119,8 +126,8 @@ def test_a_revoked_token_stops_working(cast, client_for):
 
 
 def test_people_see_only_their_own_tokens_and_owners_see_all(cast, client_for):
-    api_token_create(actor=cast.users["viewer"], organization=cast.org, name="veras-token", role="viewer")
-    api_token_create(actor=cast.users["auditor"], organization=cast.org, name="audes-token", role="auditor")
+    api_token_create(actor=cast.tenant("viewer"), name="veras-token", role="viewer")
+    api_token_create(actor=cast.tenant("auditor"), name="audes-token", role="auditor")
 
     vera_page = client_for(cast.users["viewer"]).get(TOKENS).content
     owner_page = client_for(cast.users["owner"]).get(TOKENS).content

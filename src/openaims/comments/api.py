@@ -30,7 +30,7 @@ class CommentCreated(Schema):
 def comments_add(request, org: str, object_type: str, object_id: str, payload: CommentIn):
     tenant = tenant_for(request, org, Perm.COMMENT)
     _kind, obj = registry.resolve(tenant, object_type, object_id)
-    comment = comment_add(actor=tenant.user, organization=tenant.organization, target=obj, body=payload.body)
+    comment = comment_add(actor=tenant, target=obj, body=payload.body)
     return Status(
         201,
         {

@@ -22,9 +22,7 @@ def comment_add_view(request, object_type: str, object_id: str):
     history = reverse("audittrail:history", args=[tenant.organization.slug, kind.label, obj.pk])
     if form.is_valid():
         try:
-            comment_add(
-                actor=request.user, organization=tenant.organization, target=obj, body=form.cleaned_data["body"]
-            )
+            comment_add(actor=request.tenant, target=obj, body=form.cleaned_data["body"])
         except ServiceError as exc:
             form.add_error("body", exc.message)
         else:

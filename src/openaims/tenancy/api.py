@@ -148,8 +148,7 @@ def organization_patch(request, org: str, payload: OrganizationPatch):
     tenant = tenant_for(request, org, Perm.MANAGE_ORGANIZATION)
     current = tenant.organization
     updated = services.organization_update(
-        actor=tenant.user,
-        organization=current,
+        actor=tenant,
         name=payload.name if payload.name is not None else current.name,
         description=payload.description if payload.description is not None else current.description,
     )
@@ -173,9 +172,7 @@ def members_add(request, org: str, payload: MemberIn):
     user = services.user_for_login(payload.user)
     if user is None:
         raise Http404("no account has this username or email; send an invitation instead")
-    membership = services.membership_add(
-        actor=tenant.user, organization=tenant.organization, user=user, role=payload.role
-    )
+    membership = services.membership_add(actor=tenant, user=user, role=payload.role)
     return Status(201, _member(membership))
 
 
@@ -189,22 +186,20 @@ def members_get(request, org: str, member_id: int):
 def members_change_role(request, org: str, member_id: int, payload: RoleIn):
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
     membership = get_membership_for_tenant(tenant, member_id)
-    return _member(services.membership_change_role(actor=tenant.user, membership=membership, role=payload.role))
+    return _member(services.membership_change_role(actor=tenant, membership=membership, role=payload.role))
 
 
 @router.delete("/orgs/{org}/members/{member_id}", response={204: None, **ERRORS})
 def members_remove(request, org: str, member_id: int):
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
-    services.membership_remove(actor=tenant.user, membership=get_membership_for_tenant(tenant, member_id))
+    services.membership_remove(actor=tenant, membership=get_membership_for_tenant(tenant, member_id))
     return Status(204, None)
 
 
 @router.post("/orgs/{org}/invitations", response={201: InvitationOut, **ERRORS})
 def invitations_create(request, org: str, payload: InvitationIn):
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
-    invitation, raw = services.invitation_create(
-        actor=tenant.user, organization=tenant.organization, email=payload.email, role=payload.role
-    )
+    invitation, raw = services.invitation_create(actor=tenant, email=payload.email, role=payload.role)
     return Status(
         201,
         {
@@ -234,8 +229,7 @@ def tokens_create(request, org: str, payload: TokenIn):
     if not role_within(payload.role, tenant.role):
         raise Forbidden(f"this token ({tenant.role}) cannot create a {payload.role} token", field="role")
     token, raw = services.api_token_create(
-        actor=tenant.user,
-        organization=tenant.organization,
+        actor=tenant,
         name=payload.name,
         role=payload.role,
         expires_at=payload.expires_at,
@@ -246,5 +240,5 @@ def tokens_create(request, org: str, payload: TokenIn):
 @router.delete("/orgs/{org}/tokens/{token_id}", response={204: None, **ERRORS})
 def tokens_revoke(request, org: str, token_id: int):
     tenant = tenant_for(request, org, Perm.READ)
-    services.api_token_revoke(actor=tenant.user, token=get_token_for_tenant(tenant, token_id))
+    services.api_token_revoke(actor=tenant, token=get_token_for_tenant(tenant, token_id))
     return Status(204, None)

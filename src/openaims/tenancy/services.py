@@ -31,7 +31,10 @@ def _unique_slug(name: str) -> str:
 
 
 def organization_create(*, actor, name: str, owner, slug: str | None = None, description: str = "") -> Organization:
-    """Create an organization with `owner` as its first owner."""
+    """Create an organization with `owner` as its first owner.
+
+    Account-level: there is no organization to act in yet, so `actor` is a user (or None when seeding).
+    """
     with transaction.atomic():
         if slug and Organization.objects.filter(slug=slug).exists():
             raise Conflict(f"an organization with the slug {slug!r} exists already", field="slug")
@@ -57,9 +60,10 @@ def organization_create(*, actor, name: str, owner, slug: str | None = None, des
     return org
 
 
-def organization_update(*, actor, organization: Organization, name: str, description: str) -> Organization:
+def organization_update(*, actor: Tenant, name: str, description: str) -> Organization:
+    """Rename or describe the actor's organization."""
     with transaction.atomic():
-        org = Organization.objects.select_for_update().get(pk=organization.pk)
+        org = Organization.objects.select_for_update().get(pk=actor.organization.pk)
         before = snapshot(org, Organization.AUDITED_FIELDS)
         org.name, org.description = name.strip(), description
         full_clean_or_raise(org)
@@ -79,7 +83,13 @@ def _owner_count(organization: Organization) -> int:
     return Membership.objects.filter(organization=organization, role=Role.OWNER, user__is_active=True).count()
 
 
-def membership_add(*, actor, organization: Organization, user, role: str) -> Membership:
+def membership_add(*, actor: Tenant, user, role: str) -> Membership:
+    """Make `user` a member of the actor's organization with `role`."""
+    return _membership_add(actor=actor, organization=actor.organization, user=user, role=role)
+
+
+def _membership_add(*, actor, organization: Organization, user, role: str) -> Membership:
+    # `actor` is a Tenant, or the joining user when an invitation is accepted (they are no member yet).
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}", field="role")
     with transaction.atomic():
@@ -96,7 +106,7 @@ def membership_add(*, actor, organization: Organization, user, role: str) -> Mem
     return membership
 
 
-def membership_change_role(*, actor, membership: Membership, role: str) -> Membership:
+def membership_change_role(*, actor: Tenant, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}", field="role")
     with transaction.atomic():
@@ -118,7 +128,7 @@ def membership_change_role(*, actor, membership: Membership, role: str) -> Membe
     return locked
 
 
-def membership_remove(*, actor, membership: Membership) -> None:
+def membership_remove(*, actor: Tenant, membership: Membership) -> None:
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
         if locked.role == Role.OWNER and _owner_count(locked.organization) <= 1:
@@ -137,8 +147,9 @@ def membership_remove(*, actor, membership: Membership) -> None:
         locked.delete()
 
 
-def invitation_create(*, actor, organization: Organization, email: str, role: str) -> tuple[Invitation, str]:
+def invitation_create(*, actor: Tenant, email: str, role: str) -> tuple[Invitation, str]:
     """Create an invitation; returns it with the one-time secret for the link (not stored)."""
+    organization = actor.organization
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}", field="role")
     raw, _lookup, digest = new_secret(INVITATION_PREFIX)
@@ -148,7 +159,7 @@ def invitation_create(*, actor, organization: Organization, email: str, role: st
             email=email.strip().lower(),
             role=role,
             token_hash=digest,
-            invited_by=actor,
+            invited_by=actor.user,
             expires_at=timezone.now() + timedelta(days=settings.AIMS_INVITATION_DAYS),
         )
         full_clean_or_raise(invitation, exclude=["invited_by"])
@@ -170,6 +181,7 @@ def invitation_for_secret(raw: str) -> Invitation | None:
 
 
 def invitation_accept(*, user, raw: str) -> Membership:
+    """`user` joins through an invitation link. Account-level: they are no member yet, so the actor is the user."""
     with transaction.atomic():
         invitation = invitation_for_secret(raw)
         if invitation is None:
@@ -189,10 +201,10 @@ def invitation_accept(*, user, raw: str) -> Membership:
             action="accept",
             changes={"accepted_by": [None, user.pk]},
         )
-        return membership_add(actor=user, organization=invitation.organization, user=user, role=invitation.role)
+        return _membership_add(actor=user, organization=invitation.organization, user=user, role=invitation.role)
 
 
-def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
+def invitation_revoke(*, actor: Tenant, invitation: Invitation) -> Invitation:
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.status != "open":
@@ -204,26 +216,27 @@ def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
 
 
 def api_token_create(
-    *, actor, organization: Organization, name: str, role: str, expires_at: datetime | None = None
+    *, actor: Tenant, name: str, role: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
-    """Create a personal token for `actor` in `organization`; returns it with the secret, shown once."""
-    membership = Membership.objects.for_user(actor).filter(organization=organization).first()
-    if membership is None:
-        raise Forbidden("you are not a member of this organization")
+    """Create a personal token for the acting person in their organization; returns it with the secret, shown once.
+
+    The token's role must fit inside what the actor may do now (a token creating a token is capped by it).
+    """
+    if actor.user is None or actor.role is None:
+        raise Forbidden("only a person holds API tokens")
+    organization = actor.organization
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}", field="role")
-    if not role_within(role, membership.role):
-        allowed = ", ".join(roles_within(membership.role))
-        raise Forbidden(
-            f"a token cannot have more rights than you; as {membership.role} choose {allowed}", field="role"
-        )
+    if not role_within(role, actor.role):
+        allowed = ", ".join(roles_within(actor.role))
+        raise Forbidden(f"a token cannot have more rights than you; as {actor.role} choose {allowed}", field="role")
     if expires_at is not None and expires_at <= timezone.now():
         raise ServiceError("the expiry date must be in the future", field="expires_at")
     raw, lookup, digest = new_secret(TOKEN_PREFIX)
     with transaction.atomic():
         token = ApiToken(
             organization=organization,
-            user=actor,
+            user=actor.user,
             name=name.strip(),
             role=role,
             prefix=lookup,
@@ -237,12 +250,12 @@ def api_token_create(
             organization=organization,
             obj=token,
             action=Action.CREATE,
-            changes={"name": [None, token.name], "role": [None, role], "user": [None, actor.pk]},
+            changes={"name": [None, token.name], "role": [None, role], "user": [None, actor.user.pk]},
         )
     return token, raw
 
 
-def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: Tenant, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().select_related("organization").get(pk=token.pk)
         if token.revoked_at:

@@ -76,7 +76,7 @@ def settings_view(request):
             return render(request, "403.html", {"reason": "Only owners change organization settings."}, status=403)
         if form.is_valid():
             try:
-                services.organization_update(actor=request.user, organization=org, **form.cleaned_data)
+                services.organization_update(actor=request.tenant, **form.cleaned_data)
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
@@ -138,9 +138,7 @@ def member_add_view(request):
             form.add_error("user", "no account has this username or email; send an invitation instead")
         else:
             try:
-                services.membership_add(
-                    actor=request.user, organization=tenant.organization, user=user, role=form.cleaned_data["role"]
-                )
+                services.membership_add(actor=request.tenant, user=user, role=form.cleaned_data["role"])
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
@@ -165,9 +163,7 @@ def invite_view(request):
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            invitation, raw = services.invitation_create(
-                actor=request.user, organization=tenant.organization, **form.cleaned_data
-            )
+            invitation, raw = services.invitation_create(actor=request.tenant, **form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -186,7 +182,7 @@ def invite_view(request):
 def invitation_revoke_view(request, pk: int):
     invitation = get_invitation_for_tenant(request.tenant, pk)
     try:
-        services.invitation_revoke(actor=request.user, invitation=invitation)
+        services.invitation_revoke(actor=request.tenant, invitation=invitation)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -206,7 +202,7 @@ def member_view(request, pk: int):
         if form.is_valid():
             try:
                 services.membership_change_role(
-                    actor=request.user, membership=membership, role=form.cleaned_data["role"]
+                    actor=request.tenant, membership=membership, role=form.cleaned_data["role"]
                 )
             except ServiceError as exc:
                 add_service_error(form, exc)
@@ -234,7 +230,7 @@ def member_remove_view(request, pk: int):
     tenant = request.tenant
     membership = get_membership_for_tenant(tenant, pk)
     try:
-        services.membership_remove(actor=request.user, membership=membership)
+        services.membership_remove(actor=request.tenant, membership=membership)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("tenancy:member", tenant.organization.slug, membership.pk)
@@ -256,8 +252,7 @@ def tokens_view(request):
         expires = form.cleaned_data["expires_at"]
         try:
             token, raw = services.api_token_create(
-                actor=request.user,
-                organization=tenant.organization,
+                actor=request.tenant,
                 name=form.cleaned_data["name"],
                 role=form.cleaned_data["role"],
                 expires_at=timezone.make_aware(datetime.combine(expires, time.max)) if expires else None,
@@ -284,7 +279,7 @@ def tokens_view(request):
 @require_POST
 def token_revoke_view(request, pk: int):
     token = get_token_for_tenant(request.tenant, pk)
-    services.api_token_revoke(actor=request.user, token=token)
+    services.api_token_revoke(actor=request.tenant, token=token)
     messages.success(request, f"The token {token.name!r} was revoked.")
     return redirect("tenancy:tokens", request.tenant.organization.slug)
 
