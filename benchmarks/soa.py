@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from openaims.tenancy.selectors import tenant_of
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -60,9 +62,9 @@ def main() -> None:
     owner = user_create(actor=None, username="bench", password="bench-password-123", validate_password=False)
     org = organization_create(actor=owner, owner=owner, name="Bench Corp", slug="bench")
     load_catalog()
-    controls_adopt_catalog(actor=owner, organization=org)
+    controls_adopt_catalog(actor=tenant_of(owner, org))
     for i in range(args.custom):
-        control_create_custom(actor=owner, organization=org, ref_id=f"ORG-{i:03d}", title=f"Custom control {i}")
+        control_create_custom(actor=tenant_of(owner, org), ref_id=f"ORG-{i:03d}", title=f"Custom control {i}")
     controls = list(Control.objects.filter(organization=org))
     Control.objects.filter(organization=org).update(applicability="included", status="implemented")
     risks = Risk.objects.bulk_create(

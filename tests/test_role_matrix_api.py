@@ -145,7 +145,7 @@ REQUIREMENT = "urn:openaims:other-1:x"
 def adopted(cast) -> Control:
     """Control A.1 of the tiny catalog, adopted by acme (idempotent within a test)."""
     load_tiny()
-    controls_adopt_catalog(actor=cast.users["owner"], organization=cast.org, framework_urn=TINY_URN)
+    controls_adopt_catalog(actor=cast.tenant("owner"), framework_urn=TINY_URN)
     return Control.objects.get(organization=cast.org, ref_id="A.1")
 
 
@@ -154,37 +154,35 @@ def control_pk(cast) -> int:
 
 
 def included(cast) -> int:
-    control = control_update(actor=cast.users["owner"], control=adopted(cast), applicability="included")
+    control = control_update(actor=cast.tenant("owner"), control=adopted(cast), applicability="included")
     return control.pk
 
 
 def linked_control(cast) -> int:
     control = adopted(cast)
     requirement = CatalogNode.objects.get(urn=REQUIREMENT)
-    control_link_requirement(actor=cast.users["owner"], control=control, requirement=requirement)
+    control_link_requirement(actor=cast.tenant("owner"), control=control, requirement=requirement)
     return control.pk
 
 
 def evidence_pk(cast) -> int:
-    return evidence_create(actor=cast.users["owner"], organization=cast.org, title="Test report").pk
+    return evidence_create(actor=cast.tenant("owner"), title="Test report").pk
 
 
 def linked_evidence(cast) -> str:
-    evidence = evidence_create(
-        actor=cast.users["owner"], organization=cast.org, title="Audit log", controls=[adopted(cast)]
-    )
+    evidence = evidence_create(actor=cast.tenant("owner"), title="Audit log", controls=[adopted(cast)])
     return f"{adopted(cast).pk}/evidence/{evidence.pk}"
 
 
 def published(cast) -> int:
     adopted(cast)
-    return soa_publish(actor=cast.users["owner"], organization=cast.org, approver=cast.users["manager"]).number
+    return soa_publish(actor=cast.tenant("owner"), approver=cast.users["manager"]).number
 
 
 def two_versions(cast) -> str:
     first = published(cast)
-    control_update(actor=cast.users["owner"], control=adopted(cast), justification="Core duty")
-    second = soa_publish(actor=cast.users["owner"], organization=cast.org, approver=cast.users["manager"]).number
+    control_update(actor=cast.tenant("owner"), control=adopted(cast), justification="Core duty")
+    second = soa_publish(actor=cast.tenant("owner"), approver=cast.users["manager"]).number
     return f"from={first}&to={second}"
 
 

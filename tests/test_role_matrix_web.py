@@ -16,6 +16,7 @@ from openaims.controls.services import (
     soa_publish,
 )
 from openaims.tenancy.models import Membership
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create, invitation_create
 from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
@@ -55,20 +56,20 @@ def new_account(cast):
 def adopted_control(cast) -> int:
     """A.1 of the tiny catalog, adopted by the owner (idempotent, so path and data may both call it)."""
     load_tiny()
-    controls_adopt_catalog(actor=cast.users["owner"], organization=cast.org, framework_urn=TINY)
+    controls_adopt_catalog(actor=cast.tenant("owner"), framework_urn=TINY)
     return Control.objects.get(organization=cast.org, ref_id="A.1").pk
 
 
 def linked_requirement(cast) -> tuple[int, int]:
     control = Control.objects.get(pk=adopted_control(cast))
     node = CatalogNode.objects.get(urn="urn:openaims:other-1:x")
-    control_link_requirement(actor=cast.users["owner"], control=control, requirement=node)
+    control_link_requirement(actor=cast.tenant("owner"), control=control, requirement=node)
     return control.pk, node.pk
 
 
 def linked_evidence(cast) -> tuple[int, int]:
     control = Control.objects.get(pk=adopted_control(cast))
-    evidence = evidence_create(actor=cast.users["owner"], organization=cast.org, title="Report", controls=[control])
+    evidence = evidence_create(actor=cast.tenant("owner"), title="Report", controls=[control])
     return control.pk, evidence.pk
 
 
@@ -76,9 +77,9 @@ def published_versions(cast) -> int:
     """Two published versions (A.1 included in between); returns the latest number."""
     owner = cast.users["owner"]
     control = Control.objects.get(pk=adopted_control(cast))
-    soa_publish(actor=owner, organization=cast.org, approver=owner)
-    control_update(actor=owner, control=control, applicability="included", justification="Core duty")
-    return soa_publish(actor=owner, organization=cast.org, approver=cast.users["manager"]).number
+    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    control_update(actor=tenant_of(owner), control=control, applicability="included", justification="Core duty")
+    return soa_publish(actor=tenant_of(owner, cast.org), approver=cast.users["manager"]).number
 
 
 def publish_data(cast) -> dict:

@@ -132,11 +132,11 @@ def _seed_controls(users) -> None:
     if Control.objects.filter(organization=org).exists():
         return
     owner, manager, contributor = users["demo"], users["maria"], users["chen"]
-    controls_adopt_catalog(actor=manager, organization=org)
+    controls_adopt_catalog(actor=tenant_of(manager, org))
     by_ref = {c.ref_id: c for c in Control.objects.filter(organization=org)}
     for ref_id, applicability, status, justification, evidence in DEMO_CONTROLS:
         control = control_update(
-            actor=manager,
+            actor=tenant_of(manager),
             control=by_ref[ref_id],
             owner=contributor,
             applicability=applicability,
@@ -144,23 +144,22 @@ def _seed_controls(users) -> None:
             justification=justification,
         )
         if evidence:
-            evidence_create(actor=contributor, organization=org, title=evidence, controls=[control])
+            evidence_create(actor=tenant_of(contributor, org), title=evidence, controls=[control])
     for title, refs in DEMO_RISKS:
         risk = risk_create(actor=manager, organization=org, title=title, owner=owner)
         for ref_id in refs:
             risk_select_control(actor=manager, risk=risk, control=by_ref[ref_id])
     custom = control_create_custom(
-        actor=manager,
-        organization=org,
+        actor=tenant_of(manager, org),
         ref_id="AH-1",
         title="Clinical safety officer signs off every model release",
         owner=owner,
     )
     control_update(
-        actor=manager,
+        actor=tenant_of(manager),
         control=custom,
         applicability="included",
         status="implemented",
         justification="Required by our clinical governance framework (DCB0129-style safety case).",
     )
-    soa_publish(actor=manager, organization=org, approver=owner, note="First SoA, ahead of the stage 1 audit.")
+    soa_publish(actor=tenant_of(manager, org), approver=owner, note="First SoA, ahead of the stage 1 audit.")

@@ -21,6 +21,7 @@ from openaims.controls.services import (
     evidence_create,
 )
 from openaims.risk.services import risk_create, risk_select_control
+from openaims.tenancy.selectors import tenant_of
 from tests.browser.test_shell import assert_assets_loaded, log_in
 from tests.catalog.conftest import load_tiny
 
@@ -35,20 +36,22 @@ def soa(cast):
     owner = cast.users["owner"]
     with audit_context(via="test"):
         load_tiny()
-        controls_adopt_catalog(actor=owner, organization=cast.org, framework_urn=TINY)
+        controls_adopt_catalog(actor=tenant_of(owner, cast.org), framework_urn=TINY)
         a1 = Control.objects.get(organization=cast.org, ref_id="A.1")
         a2 = Control.objects.get(organization=cast.org, ref_id="A.2")
         custom = control_create_custom(
-            actor=owner, organization=cast.org, ref_id="ORG-1", title="Model cards for every production model"
+            actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards for every production model"
         )
         risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
         risk_select_control(actor=owner, risk=risk, control=a1)
         risk_select_control(actor=owner, risk=risk, control=a2)
-        control_update(actor=owner, control=a1, applicability="included", status="implemented", owner=owner)
-        evidence_create(actor=owner, organization=cast.org, title="Fairness test report", controls=[a1])
-        control_update(actor=owner, control=a2, applicability="excluded", justification="No such systems in scope")
+        control_update(actor=tenant_of(owner), control=a1, applicability="included", status="implemented", owner=owner)
+        evidence_create(actor=tenant_of(owner, cast.org), title="Fairness test report", controls=[a1])
         control_update(
-            actor=owner,
+            actor=tenant_of(owner), control=a2, applicability="excluded", justification="No such systems in scope"
+        )
+        control_update(
+            actor=tenant_of(owner),
             control=custom,
             applicability="included",
             status="partial",

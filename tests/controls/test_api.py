@@ -45,7 +45,7 @@ def nothing_written():
 @pytest.fixture
 def adopted(cast):
     load_tiny()
-    controls_adopt_catalog(actor=cast.users["owner"], organization=cast.org, framework_urn=TINY)
+    controls_adopt_catalog(actor=cast.tenant("owner"), framework_urn=TINY)
     return cast, {c.ref_id: c for c in Control.objects.filter(organization=cast.org)}
 
 
@@ -115,7 +115,7 @@ class TestControls:
         assert body["requirements"] == body["risks"] == body["evidence"] == []
 
     def test_it_answers_409_for_a_duplicate_id(self, cast, owner_api):
-        control_create_custom(actor=cast.users["owner"], organization=cast.org, ref_id="ORG-1", title="Model cards")
+        control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Model cards")
         with nothing_written():
             response = owner_api.post(f"{BASE}/controls", json={"ref_id": "ORG-1", "title": "Again"})
         error = assert_error(response, 409, "conflict")
@@ -165,15 +165,13 @@ class TestControls:
         assert [d["field"] for d in assert_error(response, 400, "invalid")["details"]] == ["title"]
 
     def test_it_changes_title_and_description_of_an_own_control(self, cast, owner_api):
-        control = control_create_custom(actor=cast.users["owner"], organization=cast.org, ref_id="ORG-1", title="X")
+        control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="X")
         body = ok(owner_api.patch(f"{BASE}/controls/{control.pk}", json={"title": "Y", "description": "Why"}))
         assert (body["title"], body["description"]) == ("Y", "Why")
 
     def test_another_organizations_control_is_404(self, adopted, api_for):
         cast, _controls = adopted
-        theirs = control_create_custom(
-            actor=cast.users["outsider"], organization=cast.other_org, ref_id="G-1", title="Globex control"
-        )
+        theirs = control_create_custom(actor=cast.tenant("outsider"), ref_id="G-1", title="Globex control")
         api = api_for(cast.users["owner"], cast.org)
         with nothing_written():
             for response in (
@@ -267,7 +265,7 @@ class TestRisks:
 
     def test_another_organizations_control_or_risk_is_404(self, adopted, api_for):
         cast, _controls = adopted
-        theirs = control_create_custom(actor=cast.users["outsider"], organization=cast.other_org, ref_id="G", title="G")
+        theirs = control_create_custom(actor=cast.tenant("outsider"), ref_id="G", title="G")
         api = api_for(cast.users["owner"], cast.org)
         risk = ok(api.post(f"{BASE}/risks", json={"title": "R"}), 201)
         outsider = api_for(cast.users["outsider"], cast.other_org)

@@ -25,6 +25,7 @@ from openaims.controls.services import (
     soa_publish,
 )
 from openaims.risk.services import risk_create, risk_select_control
+from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
 
 TINY = "urn:openaims:framework:tiny-1"
@@ -163,14 +164,14 @@ def soa(cast):
     """The tiny catalog adopted plus one own control; A.2 flagged (excluded though a risk selects it)."""
     owner = cast.users["owner"]
     load_tiny()
-    controls_adopt_catalog(actor=owner, organization=cast.org, framework_urn=TINY)
+    controls_adopt_catalog(actor=tenant_of(owner, cast.org), framework_urn=TINY)
     a1, a2 = Control.objects.filter(organization=cast.org).order_by("ref_id")
-    control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-1", title="Model cards")
+    control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards")
     risk = risk_create(actor=owner, organization=cast.org, title="Biased decisions")
     risk_select_control(actor=owner, risk=risk, control=a2)
-    control_update(actor=owner, control=a2, applicability="excluded")
-    control_update(actor=owner, control=a1, applicability="included", status="implemented")
-    evidence_create(actor=owner, organization=cast.org, title="Report", controls=[a1])
+    control_update(actor=tenant_of(owner), control=a2, applicability="excluded")
+    control_update(actor=tenant_of(owner), control=a1, applicability="included", status="implemented")
+    evidence_create(actor=tenant_of(owner, cast.org), title="Report", controls=[a1])
     return cast
 
 
@@ -211,8 +212,8 @@ def test_the_current_soa_downloads_as_xlsx_csv_and_json(soa, client_for):
 
 def test_a_version_downloads_as_frozen_and_its_hash_can_be_recomputed(soa, client_for):
     owner, manager = soa.users["owner"], soa.users["manager"]
-    version = soa_publish(actor=owner, organization=soa.org, approver=manager, approved_on=date(2025, 6, 30))
-    control_create_custom(actor=owner, organization=soa.org, ref_id="ORG-2", title="Added after v1")
+    version = soa_publish(actor=tenant_of(owner, soa.org), approver=manager, approved_on=date(2025, 6, 30))
+    control_create_custom(actor=tenant_of(owner, soa.org), ref_id="ORG-2", title="Added after v1")
     client = client_for(soa.users["auditor"])
 
     document = json.loads(

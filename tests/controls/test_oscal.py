@@ -31,6 +31,7 @@ from openaims.controls.services import (
 )
 from openaims.lib.errors import ServiceError
 from openaims.risk.services import risk_create, risk_select_control
+from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
 
 TINY = "urn:openaims:framework:tiny-1"
@@ -163,18 +164,24 @@ def worked_rows(cast):
     """A.1 included and implemented for a risk, A.2 excluded, ORG-1 included, one undecided own control."""
     load_tiny()
     owner = cast.users["owner"]
-    controls_adopt_catalog(actor=owner, organization=cast.org, framework_urn=TINY)
+    controls_adopt_catalog(actor=tenant_of(owner, cast.org), framework_urn=TINY)
     a1, a2 = _control(cast, "A.1"), _control(cast, "A.2")
     risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
     risk_select_control(actor=owner, risk=risk, control=a1)
     control_update(
-        actor=owner, control=a1, applicability="included", status="implemented", owner=cast.users["contributor"]
+        actor=tenant_of(owner),
+        control=a1,
+        applicability="included",
+        status="implemented",
+        owner=cast.users["contributor"],
     )
-    evidence_create(actor=owner, organization=cast.org, title="Fairness test report", controls=[a1])
-    control_update(actor=owner, control=a2, applicability="excluded", justification="No such systems")
-    custom = control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-1", title="Model cards")
-    control_update(actor=owner, control=custom, applicability="included", status="partial", justification="Clients")
-    control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-2", title="Undecided")
+    evidence_create(actor=tenant_of(owner, cast.org), title="Fairness test report", controls=[a1])
+    control_update(actor=tenant_of(owner), control=a2, applicability="excluded", justification="No such systems")
+    custom = control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards")
+    control_update(
+        actor=tenant_of(owner), control=custom, applicability="included", status="partial", justification="Clients"
+    )
+    control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-2", title="Undecided")
     return [row.as_dict() for row in soa_rows(cast.org)]
 
 
@@ -252,12 +259,11 @@ class TestSystemSecurityPlan:
 
     def test_a_published_version_exports_its_frozen_rows(self, worked_rows, cast):
         version = soa_publish(
-            actor=cast.users["owner"],
-            organization=cast.org,
+            actor=cast.tenant("owner"),
             approver=cast.users["manager"],
             approved_on=date(2026, 3, 1),
         )
-        control_update(actor=cast.users["owner"], control=_control(cast, "ORG-2"), applicability="included")
+        control_update(actor=cast.tenant("owner"), control=_control(cast, "ORG-2"), applicability="included")
         meta = SoAMeta(
             organization="Acme AI",
             slug="acme",

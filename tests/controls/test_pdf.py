@@ -18,6 +18,7 @@ from openaims.controls.selectors import soa_rows
 from openaims.controls.services import control_create_custom, control_update, controls_adopt_catalog
 from openaims.lib.pdf import _local_only_fetcher
 from openaims.risk.services import risk_create, risk_select_control
+from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
 
 PDFTOTEXT = shutil.which("pdftotext")
@@ -46,9 +47,11 @@ def document_text(document) -> str:
 def rows(cast):
     load_tiny()
     owner = cast.users["owner"]
-    controls_adopt_catalog(actor=owner, organization=cast.org, framework_urn="urn:openaims:framework:tiny-1")
-    custom = control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-7", title="Model cards")
-    control_update(actor=owner, control=custom, applicability="included", justification="<b>Customer</b> asks")
+    controls_adopt_catalog(actor=tenant_of(owner, cast.org), framework_urn="urn:openaims:framework:tiny-1")
+    custom = control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-7", title="Model cards")
+    control_update(
+        actor=tenant_of(owner), control=custom, applicability="included", justification="<b>Customer</b> asks"
+    )
     risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
     risk_select_control(actor=owner, risk=risk, control=custom)
     return [row.as_dict() for row in soa_rows(cast.org)]

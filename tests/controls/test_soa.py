@@ -20,6 +20,7 @@ from openaims.controls.services import (
 )
 from openaims.lib.errors import ServiceError
 from openaims.risk.services import risk_create, risk_select_control
+from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
 
 TINY = "urn:openaims:framework:tiny-1"
@@ -29,7 +30,7 @@ TINY = "urn:openaims:framework:tiny-1"
 def adopted(cast):
     load_tiny()
     owner = cast.users["owner"]
-    assert controls_adopt_catalog(actor=owner, organization=cast.org, framework_urn=TINY) == 2
+    assert controls_adopt_catalog(actor=tenant_of(owner, cast.org), framework_urn=TINY) == 2
     controls = {c.ref_id: c for c in Control.objects.filter(organization=cast.org)}
     return cast, controls
 
@@ -42,27 +43,26 @@ def test_it_adopts_catalog_controls_once(adopted):
     cast, controls = adopted
     assert set(controls) == {"A.1", "A.2"}
     assert controls["A.1"].group == "A Alpha" and controls["A.1"].applicability == "undecided"
-    assert controls_adopt_catalog(actor=cast.users["owner"], organization=cast.org, framework_urn=TINY) == 0
+    assert controls_adopt_catalog(actor=cast.tenant("owner"), framework_urn=TINY) == 0
 
 
 def test_it_derives_reasons_and_flags_on_a_worked_example(adopted):
     cast, controls = adopted
     owner = cast.users["owner"]
     a1, a2 = controls["A.1"], controls["A.2"]
-    custom = control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-1", title="Model cards")
+    custom = control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards")
     risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
     # A.1: selected by a risk treatment, included, implemented with current evidence → no flags.
     risk_select_control(actor=owner, risk=risk, control=a1)
-    control_update(actor=owner, control=a1, applicability="included", status="implemented")
-    evidence_create(actor=owner, organization=cast.org, title="Fairness test report", controls=[a1])
+    control_update(actor=tenant_of(owner), control=a1, applicability="included", status="implemented")
+    evidence_create(actor=tenant_of(owner, cast.org), title="Fairness test report", controls=[a1])
     # A.2: excluded although the risk treatment selects it, and without a written reason.
     risk_select_control(actor=owner, risk=risk, control=a2)
-    control_update(actor=owner, control=a2, applicability="excluded")
+    control_update(actor=tenant_of(owner), control=a2, applicability="excluded")
     # ORG-1: included with no reason at all, implemented but its only evidence expired.
-    control_update(actor=owner, control=custom, applicability="included", status="implemented")
+    control_update(actor=tenant_of(owner), control=custom, applicability="included", status="implemented")
     evidence_create(
-        actor=owner,
-        organization=cast.org,
+        actor=tenant_of(owner, cast.org),
         title="Old card",
         collected_at=date(2020, 1, 1),
         valid_until=date(2020, 12, 31),
@@ -77,7 +77,7 @@ def test_it_derives_reasons_and_flags_on_a_worked_example(adopted):
 
     # A requirement link is a reason of its own, and clears the flag.
     requirement = CatalogNode.objects.get(urn="urn:openaims:other-1:x")
-    control_link_requirement(actor=owner, control=custom, requirement=requirement)
+    control_link_requirement(actor=tenant_of(owner), control=custom, requirement=requirement)
     rows = row_by_ref(soa_rows(cast.org))
     assert rows["ORG-1"].flags == ["implemented_without_evidence"]
     assert rows["ORG-1"].reasons == ["Requirement: OTHER 1 X — Ex"]
@@ -85,9 +85,9 @@ def test_it_derives_reasons_and_flags_on_a_worked_example(adopted):
 
 def test_it_refuses_to_implement_an_excluded_control(adopted):
     cast, controls = adopted
-    control_update(actor=cast.users["owner"], control=controls["A.1"], applicability="excluded")
+    control_update(actor=cast.tenant("owner"), control=controls["A.1"], applicability="excluded")
     with pytest.raises(ServiceError, match="excluded control cannot be implemented"):
-        control_update(actor=cast.users["owner"], control=controls["A.1"], status="implemented")
+        control_update(actor=cast.tenant("owner"), control=controls["A.1"], status="implemented")
     assert Control.objects.get(pk=controls["A.1"].pk).status == "not_started"
 
 
@@ -95,11 +95,11 @@ def test_it_publishes_numbered_immutable_versions_and_diffs_them(adopted):
     cast, controls = adopted
     owner, manager, viewer = cast.users["owner"], cast.users["manager"], cast.users["viewer"]
     with pytest.raises(ServiceError, match="approver must be an owner or manager"):
-        soa_publish(actor=owner, organization=cast.org, approver=viewer)
-    v1 = soa_publish(actor=owner, organization=cast.org, approver=manager, note="Stage 1")
-    control_update(actor=owner, control=controls["A.1"], applicability="included", justification="Core duty")
-    control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-1", title="Model cards")
-    v2 = soa_publish(actor=owner, organization=cast.org, approver=manager)
+        soa_publish(actor=tenant_of(owner, cast.org), approver=viewer)
+    v1 = soa_publish(actor=tenant_of(owner, cast.org), approver=manager, note="Stage 1")
+    control_update(actor=tenant_of(owner), control=controls["A.1"], applicability="included", justification="Core duty")
+    control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards")
+    v2 = soa_publish(actor=tenant_of(owner, cast.org), approver=manager)
     assert (v1.number, v2.number) == (1, 2)
     assert [r["ref_id"] for r in SoAVersion.objects.get(pk=v1.pk).rows] == ["A.1", "A.2"], "v1 is frozen"
     change = soa_diff(v1.rows, v2.rows)
@@ -119,12 +119,12 @@ def test_coverage_counts_a_control_for_every_framework_it_maps_to(adopted):
     frameworks = None
     before = {c.framework.ref_id: (c.covered, c.total) for c in coverage(cast.org, frameworks)}
     assert before == {"TINY 1": (0, 2), "OTHER 1": (0, 1)}
-    control_update(actor=owner, control=controls["A.1"], applicability="included", status="implemented")
+    control_update(actor=tenant_of(owner), control=controls["A.1"], applicability="included", status="implemented")
     assert {c.framework.ref_id: c.covered for c in coverage(cast.org)} == {"TINY 1": 0, "OTHER 1": 0}, (
         "no evidence, no coverage"
     )
-    evidence = evidence_create(actor=owner, organization=cast.org, title="Report")
-    control_link_evidence(actor=owner, control=controls["A.1"], evidence=evidence)
+    evidence = evidence_create(actor=tenant_of(owner, cast.org), title="Report")
+    control_link_evidence(actor=tenant_of(owner), control=controls["A.1"], evidence=evidence)
     after = {c.framework.ref_id: c for c in coverage(cast.org)}
     assert (after["TINY 1"].covered, after["OTHER 1"].covered) == (1, 1), "A.1 maps to X by the crosswalk"
     assert [n.ref_id for n in after["TINY 1"].uncovered] == ["A.2"]
@@ -135,9 +135,9 @@ def test_the_soa_costs_a_constant_number_of_queries(adopted, django_assert_num_q
     owner = cast.users["owner"]
     risk = risk_create(actor=owner, organization=cast.org, title="R")
     for i in range(30):
-        control = control_create_custom(actor=owner, organization=cast.org, ref_id=f"ORG-{i}", title=f"C{i}")
+        control = control_create_custom(actor=tenant_of(owner, cast.org), ref_id=f"ORG-{i}", title=f"C{i}")
         risk_select_control(actor=owner, risk=risk, control=control)
-        evidence_create(actor=owner, organization=cast.org, title=f"E{i}", controls=[control])
+        evidence_create(actor=tenant_of(owner, cast.org), title=f"E{i}", controls=[control])
     # controls (with owner and catalog node), risk links (risks joined), requirement links, AI system links
     # (systems joined), evidence links
     with django_assert_num_queries(5):

@@ -20,6 +20,7 @@ from openaims.controls.services import (
     soa_publish,
 )
 from openaims.risk.services import risk_create, risk_select_control
+from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
 from tests.conftest import make_user
 from tests.tenancy.rows import row_counts
@@ -48,7 +49,7 @@ def nothing_written():
 def adopted(cast):
     """acme with the tiny catalog adopted: A.1 and A.2, both undecided."""
     load_tiny()
-    controls_adopt_catalog(actor=cast.users["owner"], organization=cast.org, framework_urn=TINY)
+    controls_adopt_catalog(actor=cast.tenant("owner"), framework_urn=TINY)
     return {c.ref_id: c for c in Control.objects.filter(organization=cast.org)}
 
 
@@ -90,8 +91,8 @@ def test_it_reports_an_unloaded_catalog_when_adopting(cast, client_for):
 
 def test_it_searches_and_filters_the_register(adopted, cast, client_for):
     owner, carl = cast.users["owner"], cast.users["contributor"]
-    control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-1", title="Model cards", owner=carl)
-    control_update(actor=owner, control=adopted["A.1"], status="planned", applicability="included")
+    control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards", owner=carl)
+    control_update(actor=tenant_of(owner), control=adopted["A.1"], status="planned", applicability="included")
     client = client_for(cast.users["viewer"])
 
     def refs(params, **kw):
@@ -115,7 +116,7 @@ def test_it_searches_and_filters_the_register(adopted, cast, client_for):
 
 def test_it_shows_flags_and_evidence_counts_in_the_register(adopted, cast, client_for):
     owner = cast.users["owner"]
-    control_update(actor=owner, control=adopted["A.1"], applicability="included", status="implemented")
+    control_update(actor=tenant_of(owner), control=adopted["A.1"], applicability="included", status="implemented")
     response = client_for(owner).get(page("list"))
     assert b"Implemented, but no current evidence" in response.content
     assert b"Applicability not decided yet" in response.content  # A.2
@@ -140,11 +141,11 @@ def grow_register(cast, controls: int) -> None:
     members = [owner, cast.users["contributor"]]
     for n in range(controls):
         control = control_create_custom(
-            actor=owner, organization=cast.org, ref_id=f"ORG-{n:03}", title=f"Control {n}", owner=members[n % 2]
+            actor=tenant_of(owner, cast.org), ref_id=f"ORG-{n:03}", title=f"Control {n}", owner=members[n % 2]
         )
         risk_select_control(actor=owner, risk=risk, control=control)
-        control_link_requirement(actor=owner, control=control, requirement=requirement)
-        evidence_create(actor=owner, organization=cast.org, title=f"Evidence {n}", controls=[control])
+        control_link_requirement(actor=tenant_of(owner), control=control, requirement=requirement)
+        evidence_create(actor=tenant_of(owner, cast.org), title=f"Evidence {n}", controls=[control])
 
 
 @pytest.mark.parametrize("controls", [5, 60])
@@ -166,7 +167,7 @@ def test_the_register_issues_a_fixed_number_of_queries(cast, client_for, django_
 @pytest.mark.parametrize("controls", [5, 60])
 def test_the_soa_page_issues_a_fixed_number_of_queries(cast, client_for, django_assert_num_queries, controls):
     grow_register(cast, controls)
-    soa_publish(actor=cast.users["owner"], organization=cast.org, approver=cast.users["owner"])
+    soa_publish(actor=cast.tenant("owner"), approver=cast.users["owner"])
     client = client_for(cast.users["owner"])
     client.get(page("soa"))  # remembers the organization in the session
 
@@ -259,7 +260,7 @@ def test_it_updates_a_catalog_control_but_keeps_its_catalog_title(adopted, cast,
 
 
 def test_it_renames_a_custom_control(cast, client_for):
-    control = control_create_custom(actor=cast.users["owner"], organization=cast.org, ref_id="ORG-1", title="Cards")
+    control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Cards")
     response = client_for(cast.users["owner"]).post(
         page("control", control.pk),
         {"title": "Model cards", "description": "One per model", "status": "planned", "applicability": "included"},
@@ -347,7 +348,7 @@ def test_it_refuses_evidence_that_expires_before_it_was_collected(adopted, cast,
 
 def test_it_unlinks_evidence_but_keeps_it(adopted, cast, client_for):
     a1 = adopted["A.1"]
-    evidence = evidence_create(actor=cast.users["owner"], organization=cast.org, title="Report", controls=[a1])
+    evidence = evidence_create(actor=cast.tenant("owner"), title="Report", controls=[a1])
     response = client_for(cast.users["contributor"]).post(page("evidence_unlink", a1.pk, evidence.pk))
     assert response.status_code == 302
     assert not ControlEvidence.objects.filter(control=a1).exists()
@@ -358,8 +359,8 @@ def test_it_unlinks_evidence_but_keeps_it(adopted, cast, client_for):
 
 def test_it_hides_another_organizations_controls_and_evidence(adopted, cast, client_for):
     outsider = cast.users["outsider"]
-    theirs = control_create_custom(actor=outsider, organization=cast.other_org, ref_id="G-1", title="Theirs")
-    their_evidence = evidence_create(actor=outsider, organization=cast.other_org, title="Theirs", controls=[theirs])
+    theirs = control_create_custom(actor=tenant_of(outsider, cast.other_org), ref_id="G-1", title="Theirs")
+    their_evidence = evidence_create(actor=tenant_of(outsider, cast.other_org), title="Theirs", controls=[theirs])
     client = client_for(cast.users["owner"])
     with nothing_written():
         assert client.get(page("control", theirs.pk)).status_code == 404
@@ -379,8 +380,8 @@ def test_the_soa_shows_reasons_and_flags_and_filters_them(adopted, cast, client_
     owner = cast.users["owner"]
     risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
     risk_select_control(actor=owner, risk=risk, control=adopted["A.2"])
-    control_update(actor=owner, control=adopted["A.2"], applicability="excluded")
-    control_update(actor=owner, control=adopted["A.1"], applicability="included", justification="Core duty")
+    control_update(actor=tenant_of(owner), control=adopted["A.2"], applicability="excluded")
+    control_update(actor=tenant_of(owner), control=adopted["A.1"], applicability="included", justification="Core duty")
     client = client_for(cast.users["auditor"])
 
     content = client.get(page("soa")).content.decode()
@@ -433,20 +434,24 @@ def test_it_refuses_to_publish_an_empty_soa(cast, client_for):
 
 def test_a_version_stays_as_published(adopted, cast, client_for):
     owner = cast.users["owner"]
-    soa_publish(actor=owner, organization=cast.org, approver=owner)
-    control_update(actor=owner, control=adopted["A.1"], applicability="excluded", justification="Out of scope")
+    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    control_update(
+        actor=tenant_of(owner), control=adopted["A.1"], applicability="excluded", justification="Out of scope"
+    )
     content = client_for(owner).get(page("version", 1)).content.decode()
     assert "Out of scope" not in content and "Undecided" in content
 
 
 def test_the_diff_compares_the_last_two_versions_by_default(adopted, cast, client_for):
     owner = cast.users["owner"]
-    soa_publish(actor=owner, organization=cast.org, approver=owner)
-    control_update(actor=owner, control=adopted["A.1"], applicability="included", status="planned")
-    control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-1", title="Model cards")
-    soa_publish(actor=owner, organization=cast.org, approver=owner)
-    control_update(actor=owner, control=adopted["A.2"], applicability="excluded", justification="No such systems")
-    soa_publish(actor=owner, organization=cast.org, approver=owner)
+    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    control_update(actor=tenant_of(owner), control=adopted["A.1"], applicability="included", status="planned")
+    control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards")
+    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    control_update(
+        actor=tenant_of(owner), control=adopted["A.2"], applicability="excluded", justification="No such systems"
+    )
+    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
     client = client_for(cast.users["viewer"])
 
     latest = client.get(page("soa_diff")).content.decode()
@@ -468,7 +473,7 @@ def test_the_diff_needs_two_versions(cast, client_for):
 
 
 def test_the_history_of_a_version_is_reachable(adopted, cast, client_for):
-    version = soa_publish(actor=cast.users["owner"], organization=cast.org, approver=cast.users["owner"])
+    version = soa_publish(actor=cast.tenant("owner"), approver=cast.users["owner"])
     response = client_for(cast.users["viewer"]).get(
         reverse("audittrail:history", args=["acme", "controls.soaversion", version.pk])
     )
@@ -482,8 +487,8 @@ def test_the_history_of_a_version_is_reachable(adopted, cast, client_for):
 def test_coverage_shows_a_share_per_framework_and_the_uncovered_items(adopted, cast, client_for):
     owner = cast.users["owner"]
     a1 = adopted["A.1"]
-    control_update(actor=owner, control=a1, applicability="included", status="implemented")
-    evidence_create(actor=owner, organization=cast.org, title="Report", controls=[a1])
+    control_update(actor=tenant_of(owner), control=a1, applicability="included", status="implemented")
+    evidence_create(actor=tenant_of(owner, cast.org), title="Report", controls=[a1])
     client = client_for(cast.users["viewer"])
 
     content = client.get(page("coverage")).content.decode()

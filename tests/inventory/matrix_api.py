@@ -52,16 +52,13 @@ def part_path(plural: str):
 
 def control_pk(cast) -> int:
     control = Control.objects.filter(organization=cast.org, ref_id="ORG-1").first()
-    return (
-        control
-        or control_create_custom(actor=cast.users["owner"], organization=cast.org, ref_id="ORG-1", title="Model cards")
-    ).pk
+    return (control or control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Model cards")).pk
 
 
 def linked(cast) -> str:
     system = make_system(cast)
     control = Control.objects.get(pk=control_pk(cast))
-    control_link_system(actor=cast.users["owner"], control=control, system=system)
+    control_link_system(actor=cast.tenant("owner"), control=control, system=system)
     return f"{system.pk}/controls/{control.pk}"
 
 

@@ -54,14 +54,14 @@ def supplier_page(name: str):
 def a_control(cast) -> int:
     control = Control.objects.filter(organization=cast.org, ref_id="ORG-1").first()
     if control is None:
-        control = control_create_custom(actor=cast.users["owner"], organization=cast.org, ref_id="ORG-1", title="Card")
+        control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Card")
     return control.pk
 
 
 def linked_control_url(cast) -> str:
     control = Control.objects.get(pk=a_control(cast))
     system = make_system(cast)
-    control_link_system(actor=cast.users["owner"], control=control, system=system)
+    control_link_system(actor=cast.tenant("owner"), control=control, system=system)
     return reverse("controls:system_unlink", args=[cast.org.slug, control.pk, system.pk])
 
 

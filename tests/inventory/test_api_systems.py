@@ -176,8 +176,8 @@ class TestRead:
         add_model(cast, system, version="1")
         add_model(cast, system, version="2")
         part_create(actor=cast.users["owner"], system=system, kind="dataset", name="Loans")
-        control = control_create_custom(actor=cast.users["owner"], organization=cast.org, ref_id="ORG-1", title="Cards")
-        control_link_system(actor=cast.users["owner"], control=control, system=system)
+        control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Cards")
+        control_link_system(actor=cast.tenant("owner"), control=control, system=system)
 
         body = ok(owner_api.get(f"{BASE}/systems/{system.pk}"))
 
@@ -407,7 +407,7 @@ def test_the_register_list_issues_a_fixed_number_of_queries(cast, owner_api, dja
 class TestControlLinks:
     @pytest.fixture
     def control(self, cast):
-        return control_create_custom(actor=cast.users["owner"], organization=cast.org, ref_id="ORG-1", title="Cards")
+        return control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Cards")
 
     def test_it_links_a_control_once_and_lists_it(self, cast, owner_api, system, control):
         url = f"{BASE}/systems/{system.pk}/controls/{control.pk}"
@@ -420,7 +420,7 @@ class TestControlLinks:
         assert AuditEvent.objects.filter(action="link_system").count() == 1
 
     def test_it_unlinks_a_control(self, cast, owner_api, system, control):
-        control_link_system(actor=cast.users["owner"], control=control, system=system)
+        control_link_system(actor=cast.tenant("owner"), control=control, system=system)
         url = f"{BASE}/systems/{system.pk}/controls/{control.pk}"
 
         assert owner_api.delete(url).status_code == 204
@@ -429,9 +429,7 @@ class TestControlLinks:
             assert_error(owner_api.delete(url), 404, "not_found")
 
     def test_it_answers_404_for_a_control_of_another_organization(self, cast, owner_api, system):
-        theirs = control_create_custom(
-            actor=cast.users["outsider"], organization=cast.other_org, ref_id="G-1", title="Theirs"
-        )
+        theirs = control_create_custom(actor=cast.tenant("outsider"), ref_id="G-1", title="Theirs")
         with nothing_written():
             response = owner_api.request("PUT", f"{BASE}/systems/{system.pk}/controls/{theirs.pk}")
         assert_error(response, 404, "not_found")

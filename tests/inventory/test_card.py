@@ -16,7 +16,7 @@ from openaims.inventory.models import AISystem, SystemCardVersion
 from openaims.inventory.services import part_create, supplier_create, system_update
 from openaims.lib.errors import Conflict, Forbidden
 from openaims.lib.pdf import render_document
-from openaims.tenancy.models import Membership, Tenant
+from openaims.tenancy.selectors import tenant_of
 from tests.controls.test_pdf import PDFTOTEXT, document_text, pdf_text
 from tests.inventory.conftest import make_system
 from tests.inventory.matrix_classification import load_eu_ai_act
@@ -104,8 +104,8 @@ def documented_system(cast, *, name="Credit scoring", models=1, datasets=1, comp
         )
     if classified:
         classify(cast, system)
-    control = control_create_custom(actor=owner, organization=cast.org, ref_id=f"ORG-{system.pk}", title="Model cards")
-    control_link_system(actor=owner, control=control, system=system)
+    control = control_create_custom(actor=tenant_of(owner, cast.org), ref_id=f"ORG-{system.pk}", title="Model cards")
+    control_link_system(actor=tenant_of(owner), control=control, system=system)
     system.refresh_from_db()
     return system
 
@@ -120,10 +120,6 @@ def values(content, key) -> dict:
 
 def item_values(content, key, index=0) -> dict:
     return {f["key"]: f["value"] for f in section(content, key)["items"][index]["fields"]}
-
-
-def tenant_of(cast, role):
-    return Tenant(Membership.objects.get(organization=cast.org, user=cast.users[role]))
 
 
 # --- content ---------------------------------------------------------------------------------------
@@ -443,7 +439,7 @@ def test_it_refuses_publishing_for_another_organizations_system(cast):
 
 def test_the_panel_says_whether_the_latest_version_is_current(cast):
     system = documented_system(cast, classified=False)
-    tenant = tenant_of(cast, "viewer")
+    tenant = cast.tenant("viewer")
 
     panel = card_panel(tenant, system)
     assert panel["latest"] is None and panel["current"] is None and panel["outdated"] is False
@@ -452,7 +448,7 @@ def test_the_panel_says_whether_the_latest_version_is_current(cast):
     assert panel["md_url"] == f"/o/acme/systems/{system.pk}/card.md"
 
     card_publish(actor=cast.users["owner"], system=system)
-    panel = card_panel(tenant_of(cast, "manager"), system)
+    panel = card_panel(cast.tenant("manager"), system)
     assert panel["latest"]["number"] == 1 and panel["current"] is True and panel["outdated"] is False
     assert panel["latest"]["pdf_url"] == f"/o/acme/systems/{system.pk}/card/v1.pdf"
     assert panel["can_publish"] is True

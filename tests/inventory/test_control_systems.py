@@ -43,7 +43,7 @@ def nothing_written():
 def custom(cast, ref_id="ORG-1", title="Model cards", org=None):
     org = org or cast.org
     actor = cast.users["owner"] if org == cast.org else cast.users["outsider"]
-    return control_create_custom(actor=actor, organization=org, ref_id=ref_id, title=title)
+    return control_create_custom(actor=actor, ref_id=ref_id, title=title)
 
 
 def events(control, action):
@@ -59,8 +59,8 @@ def control_url(control, name="control", *extra):
 
 def test_it_links_a_control_to_a_system_once_and_records_it_on_the_control(cast, system):
     control = custom(cast)
-    control_link_system(actor=cast.users["contributor"], control=control, system=system)
-    control_link_system(actor=cast.users["contributor"], control=control, system=system)
+    control_link_system(actor=cast.tenant("contributor"), control=control, system=system)
+    control_link_system(actor=cast.tenant("contributor"), control=control, system=system)
     assert ControlSystem.objects.filter(control=control, system=system, organization=cast.org).count() == 1
     [event] = events(control, "link_system")
     assert event.changes_dict == {"system": [None, "AIS-1 Credit scoring"]}
@@ -68,10 +68,10 @@ def test_it_links_a_control_to_a_system_once_and_records_it_on_the_control(cast,
 
 def test_it_unlinks_and_records_it_only_when_there_was_a_link(cast, system):
     control = custom(cast)
-    control_unlink_system(actor=cast.users["owner"], control=control, system=system)
+    control_unlink_system(actor=cast.tenant("owner"), control=control, system=system)
     assert events(control, "unlink_system") == []
-    control_link_system(actor=cast.users["owner"], control=control, system=system)
-    control_unlink_system(actor=cast.users["owner"], control=control, system=system)
+    control_link_system(actor=cast.tenant("owner"), control=control, system=system)
+    control_unlink_system(actor=cast.tenant("owner"), control=control, system=system)
     assert not ControlSystem.objects.exists()
     [event] = events(control, "unlink_system")
     assert event.changes_dict == {"system": ["AIS-1 Credit scoring", None]}
@@ -81,7 +81,7 @@ def test_it_refuses_to_link_a_system_of_another_organization(cast, system):
     theirs = make_system(cast, org=cast.other_org)
     control = custom(cast)
     with nothing_written(), pytest.raises(ServiceError, match="another organization"):
-        control_link_system(actor=cast.users["owner"], control=control, system=theirs)
+        control_link_system(actor=cast.tenant("owner"), control=control, system=theirs)
 
 
 # --- The control page --------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def test_it_refuses_to_link_a_system_of_another_organization(cast, system):
 def test_the_control_page_lists_the_systems_and_offers_the_others_to_writers(cast, client_for, system):
     control = custom(cast)
     other = make_system(cast, name="Support chatbot", purpose="Answers customer questions")
-    control_link_system(actor=cast.users["owner"], control=control, system=system)
+    control_link_system(actor=cast.tenant("owner"), control=control, system=system)
     page = client_for(cast.users["contributor"]).get(control_url(control)).content.decode()
     assert "AI systems it applies to" in page
     section = page[page.index('data-testid="control-systems"') :]
@@ -150,8 +150,8 @@ def test_it_answers_404_when_removing_a_link_that_does_not_exist(cast, client_fo
 def test_the_panel_lists_the_controls_that_apply_with_their_status(cast, system):
     applies = custom(cast, "ORG-1", "Model cards")
     custom(cast, "ORG-2", "Drift monitoring")
-    control_update(actor=cast.users["owner"], control=applies, status="planned", applicability="included")
-    control_link_system(actor=cast.users["owner"], control=applies, system=system)
+    control_update(actor=cast.tenant("owner"), control=applies, status="planned", applicability="included")
+    control_link_system(actor=cast.tenant("owner"), control=applies, system=system)
     panel = controls_panel(tenant_of(cast, "contributor"), system)
     assert [c.ref_id for c in panel["controls"]] == ["ORG-1"]
     assert [c.ref_id for c in panel["linkable"]] == ["ORG-2"]
@@ -169,7 +169,7 @@ def test_the_panel_costs_two_queries_for_writers_and_one_for_readers(cast, syste
     for i in range(n):
         control = custom(cast, f"ORG-{i}", f"Control {i}")
         if i % 2 == 0:
-            control_link_system(actor=cast.users["owner"], control=control, system=system)
+            control_link_system(actor=cast.tenant("owner"), control=control, system=system)
     writer, reader = tenant_of(cast, "manager"), tenant_of(cast, "auditor")
     with django_assert_num_queries(2):
         render_to_string("inventory/_controls_panel.html", {"panel": controls_panel(writer, system)})
@@ -203,7 +203,7 @@ def linked_soa(cast):
     first = make_system(cast, name="Credit scoring")
     second = make_system(cast, name="Support chatbot", purpose="Answers customer questions")
     for system in (second, first):
-        control_link_system(actor=cast.users["owner"], control=control, system=system)
+        control_link_system(actor=cast.tenant("owner"), control=control, system=system)
     return control
 
 
@@ -221,7 +221,7 @@ def test_the_soa_rows_cost_five_queries_whatever_the_number_of_links(cast, djang
     for i in range(12):
         control = custom(cast, f"ORG-{i}", f"Control {i}")
         for system in systems[: i % 5 + 1]:
-            control_link_system(actor=cast.users["owner"], control=control, system=system)
+            control_link_system(actor=cast.tenant("owner"), control=control, system=system)
     # controls, risk links, requirement links, AI system links (systems joined), evidence counts
     with django_assert_num_queries(5):
         rows = soa_rows(cast.org)

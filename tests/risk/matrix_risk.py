@@ -63,7 +63,7 @@ def action_path(cast) -> str:
 
 def adopted(cast) -> Control:
     load_tiny()
-    controls_adopt_catalog(actor=cast.users["owner"], organization=cast.org, framework_urn=TINY_URN)
+    controls_adopt_catalog(actor=cast.tenant("owner"), framework_urn=TINY_URN)
     return Control.objects.get(organization=cast.org, ref_id="A.1")
 
 

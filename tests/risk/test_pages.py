@@ -250,7 +250,7 @@ class TestRiskPages:
         risk = make_risk(cast, owner=cast.users["manager"])
         assess(cast, risk, 4, 4)
         assess(cast, risk, 4, 4, "modify", 2, 2)
-        control = control_create_custom(actor=cast.users["owner"], organization=cast.org, ref_id="ORG-1", title="Bias")
+        control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Bias")
         risk_select_control(actor=cast.users["owner"], risk=risk, control=control)
         response = client_for(cast.users["viewer"]).get(url("risk", cast, risk.pk))
         html = response.content.decode()

@@ -368,8 +368,7 @@ def controls_list(
 def controls_create(request, org: str, payload: ControlIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     control = services.control_create_custom(
-        actor=tenant.user,
-        organization=tenant.organization,
+        actor=tenant,
         ref_id=payload.ref_id,
         title=payload.title,
         description=payload.description,
@@ -386,9 +385,7 @@ def controls_create(request, org: str, payload: ControlIn):
 )
 def controls_adopt(request, org: str, payload: AdoptIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
-    created = services.controls_adopt_catalog(
-        actor=tenant.user, organization=tenant.organization, framework_urn=payload.framework_urn
-    )
+    created = services.controls_adopt_catalog(actor=tenant, framework_urn=payload.framework_urn)
     return {"framework_urn": payload.framework_urn, "created": created}
 
 
@@ -416,7 +413,7 @@ def controls_update(request, org: str, control_id: int, payload: ControlPatch):
         value = getattr(payload, name)
         if name in given and value is not None:
             changes[name] = value.value if hasattr(value, "value") else value
-    services.control_update(actor=tenant.user, control=control, **changes)
+    services.control_update(actor=tenant, control=control, **changes)
     return _control_detail(tenant, control.pk)
 
 
@@ -430,7 +427,7 @@ def controls_link_requirement(request, org: str, control_id: int, urn: str):
     control = get_control_for_tenant(tenant, control_id)
     node = catalog_selectors.get_node(urn)
     existed = ControlRequirement.objects.filter(control=control, requirement=node).exists()
-    services.control_link_requirement(actor=tenant.user, control=control, requirement=node)
+    services.control_link_requirement(actor=tenant, control=control, requirement=node)
     return Status(200 if existed else 201, _requirement(node))
 
 
@@ -441,7 +438,7 @@ def controls_unlink_requirement(request, org: str, control_id: int, urn: str):
     node = catalog_selectors.get_node(urn)
     if not ControlRequirement.objects.filter(control=control, requirement=node).exists():
         raise Http404("This control is not linked to that requirement")
-    services.control_unlink_requirement(actor=tenant.user, control=control, requirement=node)
+    services.control_unlink_requirement(actor=tenant, control=control, requirement=node)
     return Status(204, None)
 
 
@@ -455,7 +452,7 @@ def controls_link_evidence(request, org: str, control_id: int, evidence_id: int)
     control = get_control_for_tenant(tenant, control_id)
     evidence = get_evidence_for_tenant(tenant, evidence_id)
     existed = ControlEvidence.objects.filter(control=control, evidence=evidence).exists()
-    services.control_link_evidence(actor=tenant.user, control=control, evidence=evidence)
+    services.control_link_evidence(actor=tenant, control=control, evidence=evidence)
     return Status(200 if existed else 201, _evidence_detail(tenant, evidence.pk))
 
 
@@ -467,7 +464,7 @@ def controls_unlink_evidence(request, org: str, control_id: int, evidence_id: in
     evidence = get_evidence_for_tenant(tenant, evidence_id)
     if not ControlEvidence.objects.filter(control=control, evidence=evidence).exists():
         raise Http404("This evidence is not linked to that control")
-    services.control_unlink_evidence(actor=tenant.user, control=control, evidence=evidence)
+    services.control_unlink_evidence(actor=tenant, control=control, evidence=evidence)
     return Status(204, None)
 
 
@@ -513,8 +510,7 @@ def evidence_create(request, org: str, payload: EvidenceIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     controls = [get_control_for_tenant(tenant, pk) for pk in dict.fromkeys(payload.controls)]
     evidence = services.evidence_create(
-        actor=tenant.user,
-        organization=tenant.organization,
+        actor=tenant,
         title=payload.title,
         description=payload.description,
         url=payload.url,
@@ -547,8 +543,7 @@ def soa_publish(request, org: str, payload: PublishIn):
     if approver is None:
         raise ServiceError("the approver must be an owner or manager of the organization", field="approver")
     version = services.soa_publish(
-        actor=tenant.user,
-        organization=tenant.organization,
+        actor=tenant,
         approver=approver,
         approved_on=payload.approved_on,
         note=payload.note,

@@ -24,6 +24,7 @@ from openaims.controls.models import (
     SoAVersion,
 )
 from openaims.lib.errors import Conflict, ServiceError, full_clean_or_raise
+from openaims.tenancy.models import Tenant
 
 ISO42001 = "urn:openaims:framework:iso42001-2023"
 UNSET = object()
@@ -41,8 +42,9 @@ def control_state(control: Control) -> dict:
     }
 
 
-def controls_adopt_catalog(*, actor, organization, framework_urn: str = ISO42001) -> int:
+def controls_adopt_catalog(*, actor: Tenant, framework_urn: str = ISO42001) -> int:
     """Create one control per catalog control of the framework that the organization lacks; returns how many."""
+    organization = actor.organization
     framework = Framework.objects.filter(urn=framework_urn).first()
     if framework is None:
         raise ServiceError("the catalog is not loaded; run `aims catalog load` first")
@@ -91,8 +93,9 @@ def controls_adopt_catalog(*, actor, organization, framework_urn: str = ISO42001
 
 
 def control_create_custom(
-    *, actor, organization, ref_id: str, title: str, description: str = "", owner=None, group: str = "Custom"
+    *, actor: Tenant, ref_id: str, title: str, description: str = "", owner=None, group: str = "Custom"
 ) -> Control:
+    organization = actor.organization
     ref_id, title = ref_id.strip(), title.strip()
     if not ref_id or not title:
         raise ServiceError("a custom control needs an id and a title", field="ref_id" if not ref_id else "title")
@@ -121,7 +124,7 @@ def control_create_custom(
 
 def control_update(
     *,
-    actor,
+    actor: Tenant,
     control: Control,
     owner=UNSET,
     status: str | None = None,
@@ -164,7 +167,7 @@ def control_update(
     return locked
 
 
-def control_link_requirement(*, actor, control: Control, requirement: CatalogNode) -> ControlRequirement:
+def control_link_requirement(*, actor: Tenant, control: Control, requirement: CatalogNode) -> ControlRequirement:
     if requirement.retired:
         raise ServiceError("this requirement was retired from the catalog", field="requirement")
     with transaction.atomic():
@@ -182,7 +185,7 @@ def control_link_requirement(*, actor, control: Control, requirement: CatalogNod
     return link
 
 
-def control_unlink_requirement(*, actor, control: Control, requirement: CatalogNode) -> None:
+def control_unlink_requirement(*, actor: Tenant, control: Control, requirement: CatalogNode) -> None:
     with transaction.atomic():
         deleted, _ = ControlRequirement.objects.filter(control=control, requirement=requirement).delete()
         if deleted:
@@ -195,7 +198,7 @@ def control_unlink_requirement(*, actor, control: Control, requirement: CatalogN
             )
 
 
-def control_link_system(*, actor, control: Control, system) -> ControlSystem:
+def control_link_system(*, actor: Tenant, control: Control, system) -> ControlSystem:
     """Say the control applies to an AI system (its scope); linking twice changes nothing."""
     if system.organization_id != control.organization_id:
         raise ServiceError("the AI system belongs to another organization", field="system")
@@ -214,7 +217,7 @@ def control_link_system(*, actor, control: Control, system) -> ControlSystem:
     return link
 
 
-def control_unlink_system(*, actor, control: Control, system) -> None:
+def control_unlink_system(*, actor: Tenant, control: Control, system) -> None:
     """The control no longer applies to the AI system; the system and the control stay."""
     with transaction.atomic():
         deleted, _ = ControlSystem.objects.filter(control=control, system=system).delete()
@@ -230,8 +233,7 @@ def control_unlink_system(*, actor, control: Control, system) -> None:
 
 def evidence_create(
     *,
-    actor,
-    organization,
+    actor: Tenant,
     title: str,
     description: str = "",
     url: str = "",
@@ -239,6 +241,7 @@ def evidence_create(
     valid_until: date | None = None,
     controls: list[Control] = (),
 ) -> Evidence:
+    organization = actor.organization
     title = title.strip()
     if not title:
         raise ServiceError("evidence needs a title", field="title")
@@ -253,7 +256,7 @@ def evidence_create(
             url=url,
             collected_at=collected_at,
             valid_until=valid_until,
-            created_by=actor,
+            created_by=actor.user,
         )
         full_clean_or_raise(evidence, exclude=["created_by", "organization"])
         evidence.save()
@@ -273,7 +276,7 @@ def evidence_create(
     return evidence
 
 
-def control_link_evidence(*, actor, control: Control, evidence: Evidence) -> None:
+def control_link_evidence(*, actor: Tenant, control: Control, evidence: Evidence) -> None:
     if evidence.organization_id != control.organization_id:
         raise ServiceError("evidence and control belong to different organizations")
     with transaction.atomic():
@@ -290,7 +293,7 @@ def control_link_evidence(*, actor, control: Control, evidence: Evidence) -> Non
             )
 
 
-def control_unlink_evidence(*, actor, control: Control, evidence: Evidence) -> None:
+def control_unlink_evidence(*, actor: Tenant, control: Control, evidence: Evidence) -> None:
     """Stop counting the evidence for the control; the evidence itself (and its other links) stays."""
     with transaction.atomic():
         deleted, _ = ControlEvidence.objects.filter(control=control, evidence=evidence).delete()
@@ -304,14 +307,15 @@ def control_unlink_evidence(*, actor, control: Control, evidence: Evidence) -> N
             )
 
 
-def soa_publish(*, actor, organization, approver, approved_on: date | None = None, note: str = "") -> SoAVersion:
+def soa_publish(*, actor: Tenant, approver, approved_on: date | None = None, note: str = "") -> SoAVersion:
     """Freeze the current SoA as the next numbered version, approved by `approver` (an owner or manager)."""
     from openaims.controls.selectors import soa_rows
-    from openaims.tenancy.models import Membership
     from openaims.tenancy.roles import Perm, has_perm
+    from openaims.tenancy.selectors import member_role
 
-    membership = Membership.objects.filter(organization=organization, user=approver).first()
-    if membership is None or not has_perm(membership.role, Perm.APPROVE):
+    organization = actor.organization
+    role = member_role(organization, approver)
+    if role is None or not has_perm(role, Perm.APPROVE):
         raise ServiceError("the approver must be an owner or manager of the organization", field="approver")
     rows = [row.as_dict() for row in soa_rows(organization)]
     if not rows:
@@ -324,7 +328,7 @@ def soa_publish(*, actor, organization, approver, approved_on: date | None = Non
             number=(last.number + 1) if last else 1,
             approved_by=approver,
             approved_on=approved_on or timezone.localdate(),
-            published_by=actor,
+            published_by=actor.user,
             note=note.strip(),
             rows=json.loads(payload),
             content_hash=hashlib.sha256(payload.encode()).hexdigest(),

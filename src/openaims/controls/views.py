@@ -180,7 +180,7 @@ def adopt_view(request):
     org = request.tenant.organization
     urn = request.POST.get("framework", "").strip() or services.ISO42001
     try:
-        created = services.controls_adopt_catalog(actor=request.user, organization=org, framework_urn=urn)
+        created = services.controls_adopt_catalog(actor=request.tenant, framework_urn=urn)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -200,8 +200,7 @@ def control_create_view(request):
     if form.is_valid():
         try:
             control = services.control_create_custom(
-                actor=request.user,
-                organization=org,
+                actor=request.tenant,
                 ref_id=form.cleaned_data["ref_id"],
                 title=form.cleaned_data["title"],
                 description=form.cleaned_data["description"],
@@ -238,7 +237,7 @@ def control_view(request, pk: int):
             if control.is_custom:
                 changes.update(title=data["title"], description=data["description"])
             try:
-                services.control_update(actor=request.user, control=control, **changes)
+                services.control_update(actor=request.tenant, control=control, **changes)
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
@@ -320,7 +319,7 @@ def requirement_add_view(request, pk: int):
     if form.is_valid():
         requirement = form.cleaned_data["requirement"]
         try:
-            services.control_link_requirement(actor=request.user, control=control, requirement=requirement)
+            services.control_link_requirement(actor=request.tenant, control=control, requirement=requirement)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -336,7 +335,7 @@ def requirement_remove_view(request, pk: int, node: int):
     link = ControlRequirement.objects.filter(control=control, requirement_id=node).select_related("requirement").first()
     if link is None:
         raise Http404("This control is not linked to that requirement")
-    services.control_unlink_requirement(actor=request.user, control=control, requirement=link.requirement)
+    services.control_unlink_requirement(actor=request.tenant, control=control, requirement=link.requirement)
     messages.success(request, f"{control.ref_id} no longer lists {link.requirement}.")
     return redirect(reverse("controls:control", args=[control.organization.slug, control.pk]) + "#requirements")
 
@@ -349,8 +348,7 @@ def evidence_add_view(request, pk: int):
     if form.is_valid():
         try:
             services.evidence_create(
-                actor=request.user,
-                organization=control.organization,
+                actor=request.tenant,
                 title=form.cleaned_data["title"],
                 url=form.cleaned_data["url"],
                 collected_at=form.cleaned_data["collected_at"],
@@ -372,7 +370,7 @@ def evidence_unlink_view(request, pk: int, evidence: int):
     item = get_evidence_for_tenant(request.tenant, evidence)
     if not ControlEvidence.objects.filter(control=control, evidence=item).exists():
         raise Http404("This evidence is not linked to the control")
-    services.control_unlink_evidence(actor=request.user, control=control, evidence=item)
+    services.control_unlink_evidence(actor=request.tenant, control=control, evidence=item)
     messages.success(request, f"“{item.title}” no longer counts for {control.ref_id}.")
     return redirect(reverse("controls:control", args=[control.organization.slug, control.pk]) + "#evidence")
 
@@ -398,7 +396,7 @@ def system_link_view(request, pk: int):
     if form.is_valid():
         system = form.cleaned_data["system"]
         try:
-            services.control_link_system(actor=request.user, control=control, system=system)
+            services.control_link_system(actor=request.tenant, control=control, system=system)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -415,7 +413,7 @@ def system_unlink_view(request, pk: int, system: int):
     link = ControlSystem.objects.filter(control=control, system_id=system).select_related("system").first()
     if link is None:
         raise Http404("This control does not apply to that AI system")
-    services.control_unlink_system(actor=request.user, control=control, system=link.system)
+    services.control_unlink_system(actor=request.tenant, control=control, system=link.system)
     messages.success(request, f"{control.ref_id} no longer applies to {link.system.ref} {link.system.name}.")
     default = reverse("controls:control", args=[control.organization.slug, control.pk]) + "#systems"
     return redirect(_next_or(request, default))
@@ -484,8 +482,7 @@ def soa_publish_view(request):
     if form.is_valid():
         try:
             version = services.soa_publish(
-                actor=request.user,
-                organization=org,
+                actor=request.tenant,
                 approver=form.cleaned_data["approver"],
                 approved_on=form.cleaned_data["approved_on"],
                 note=form.cleaned_data["note"],

@@ -298,7 +298,7 @@ def systems_link_control(request, org: str, system_id: int, control_id: int):
     control = get_control_for_tenant(tenant, control_id)
     existed = ControlSystem.objects.filter(control=control, system=system).exists()
     if not existed:
-        control_services.control_link_system(actor=tenant.user, control=control, system=system)
+        control_services.control_link_system(actor=tenant, control=control, system=system)
     return Status(200 if existed else 201, _control_ref(control))
 
 
@@ -313,5 +313,5 @@ def systems_unlink_control(request, org: str, system_id: int, control_id: int):
     control = get_control_for_tenant(tenant, control_id)
     if not ControlSystem.objects.filter(control=control, system=system).exists():
         raise Http404("This control is not linked to that system")
-    control_services.control_unlink_system(actor=tenant.user, control=control, system=system)
+    control_services.control_unlink_system(actor=tenant, control=control, system=system)
     return Status(204, None)

@@ -191,7 +191,7 @@ def system_control_link_view(request, pk: int):
     if form.is_valid():
         control = form.cleaned_data["control"]
         try:
-            control_link_system(actor=request.user, control=control, system=system)
+            control_link_system(actor=request.tenant, control=control, system=system)
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
