@@ -67,7 +67,7 @@ def main() -> None:
     classes = ["unclassified", "minimal", "limited_risk", "high_risk"]
     words = ["credit", "triage", "fraud", "chat", "vision", "forecast", "ranking", "routing", "summary", "pricing"]
     seeded = system_create(
-        actor=owner, organization=org, name="Seeded system", purpose="Created through the service", role="provider",
+        actor=tenant_of(owner, org), name="Seeded system", purpose="Created through the service", role="provider",
         technique="ml", business_owner=owner, technical_owner=engineer,
     )  # fmt: skip
     AISystem.objects.bulk_create(
@@ -104,9 +104,9 @@ def main() -> None:
         batch_size=2000,
     )
     for i in range(20):  # one system with many parts, through the services
-        part_create(actor=owner, system=seeded, kind="model", name=f"seeded-model-{i}", version="1")
-        part_create(actor=owner, system=seeded, kind="dataset", name=f"seeded-data-{i}", source="bench")
-    empty = system_create(actor=owner, organization=org, name="Empty system", purpose="No parts", role="user",
+        part_create(actor=tenant_of(owner), system=seeded, kind="model", name=f"seeded-model-{i}", version="1")
+        part_create(actor=tenant_of(owner), system=seeded, kind="dataset", name=f"seeded-data-{i}", source="bench")
+    empty = system_create(actor=tenant_of(owner, org), name="Empty system", purpose="No parts", role="user",
                           technique="rules")  # fmt: skip
     print(
         f"set-up: {AISystem.objects.filter(organization=org).count():,} systems, "

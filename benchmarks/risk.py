@@ -71,7 +71,7 @@ def main() -> None:
         user = user_create(actor=None, username=f"user{i}", password="bench-password-123", validate_password=False)
         membership_add(actor=tenant_of(owner, org), user=user, role=role)
         people.append(user)
-    criteria = criteria_ensure(actor=owner, organization=org)
+    criteria = criteria_ensure(actor=tenant_of(owner, org))
     data = criteria.data
     systems = AISystem.objects.bulk_create(
         (

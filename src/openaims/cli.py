@@ -418,30 +418,35 @@ def soa_export(
     typer.echo(f"wrote the SoA of {slug} ({meta.label}, {fmt.label}, {len(rows)} controls) to {output}")
 
 
-def _acting_member(organization, who: str | None, perm: str, doing: str):
-    """The member named by --as (username or email), or the organization's first owner; they must hold `perm`."""
-    from openaims.tenancy.models import Membership
-    from openaims.tenancy.roles import Role, has_perm
+def _cli_actor(organization, who: str | None, perm: str, doing: str):
+    """The Tenant the command acts as: the member named by --as (username or email), who must hold `perm`;
+    without --as, the organization's system actor (the operator runs it at the server; recorded as "system").
+    """
+    from openaims.tenancy.models import Membership, Tenant
     from openaims.tenancy.services import user_for_login
 
-    memberships = Membership.objects.filter(organization=organization).select_related("user")
     if who is None:
-        membership = memberships.filter(role=Role.OWNER).order_by("created_at", "pk").first()
-        if membership is None:
-            raise fail(f"{organization.slug} has no owner; name the member with --as")
-    else:
-        user = user_for_login(who)
-        membership = memberships.filter(user=user).first() if user else None
-        if membership is None:
-            raise fail(f"{who!r} is not a member of {organization.slug}")
-    if not has_perm(membership.role, perm):
-        raise fail(f"{membership.user.get_username()} is {membership.role} of {organization.slug}; {doing} needs more")
-    return membership.user
+        return Tenant.system(organization)
+    user = user_for_login(who)
+    membership = (
+        Membership.objects.select_related("organization", "user").filter(organization=organization, user=user).first()
+        if user
+        else None
+    )
+    if membership is None:
+        raise fail(f"{who!r} is not a member of {organization.slug}")
+    tenant = Tenant(membership)
+    if not tenant.can(perm):
+        raise fail(f"{user.get_username()} is {tenant.role} of {organization.slug}; {doing} needs more")
+    return tenant
 
 
 AsMember = Annotated[
     str | None,
-    typer.Option("--as", help="Username or email of the member to record as the actor; the first owner if omitted."),
+    typer.Option(
+        "--as",
+        help="Username or email of the member to record as the actor (default: the organization's system actor).",
+    ),
 ]
 
 
@@ -469,7 +474,7 @@ def inventory_import(
 
     ((_slug, pk),) = _organization_ids(org)
     organization = Organization.objects.get(pk=pk)
-    actor = _acting_member(organization, as_, Perm.WRITE, "importing")
+    actor = _cli_actor(organization, as_, Perm.WRITE, "importing")
     try:
         if file.stat().st_size > MAX_BYTES:
             raise fail(f"{file} is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into several files")
@@ -482,7 +487,6 @@ def inventory_import(
             task = progress.add_task("importing", total=None)
             report = systems_import(
                 actor=actor,
-                organization=organization,
                 content=content,
                 file_name=file.name,
                 update_existing=update_existing,
@@ -527,7 +531,7 @@ def inventory_mlflow_sync(
 
     ((_slug, pk),) = _organization_ids(org)
     organization = Organization.objects.get(pk=pk)
-    actor = _acting_member(organization, as_, Perm.APPROVE, "an MLflow sync")
+    actor = _cli_actor(organization, as_, Perm.APPROVE, "an MLflow sync")
     try:
         mapping = parse_mapping(organization, map_ or [])
         default = system_by_ref(organization, system) if system else None
@@ -536,7 +540,6 @@ def inventory_mlflow_sync(
             # The command runs on the server by whoever operates it: local file stores are fine here.
             report = mlflow_sync(
                 actor=actor,
-                organization=organization,
                 tracking_uri=tracking_uri,
                 registry_uri=registry_uri,
                 mapping=mapping,

@@ -131,12 +131,13 @@ def _seed_controls(users) -> None:
         return  # the catalog is loaded by `aims demo` before this runs
     if Control.objects.filter(organization=org).exists():
         return
-    owner, manager, contributor = users["demo"], users["maria"], users["chen"]
-    controls_adopt_catalog(actor=tenant_of(manager, org))
+    owner, contributor = users["demo"], users["chen"]
+    manager = tenant_of(users["maria"], org)
+    controls_adopt_catalog(actor=manager)
     by_ref = {c.ref_id: c for c in Control.objects.filter(organization=org)}
     for ref_id, applicability, status, justification, evidence in DEMO_CONTROLS:
         control = control_update(
-            actor=tenant_of(manager),
+            actor=manager,
             control=by_ref[ref_id],
             owner=contributor,
             applicability=applicability,
@@ -146,20 +147,20 @@ def _seed_controls(users) -> None:
         if evidence:
             evidence_create(actor=tenant_of(contributor, org), title=evidence, controls=[control])
     for title, refs in DEMO_RISKS:
-        risk = risk_create(actor=manager, organization=org, title=title, owner=owner)
+        risk = risk_create(actor=manager, title=title, owner=owner)
         for ref_id in refs:
             risk_select_control(actor=manager, risk=risk, control=by_ref[ref_id])
     custom = control_create_custom(
-        actor=tenant_of(manager, org),
+        actor=manager,
         ref_id="AH-1",
         title="Clinical safety officer signs off every model release",
         owner=owner,
     )
     control_update(
-        actor=tenant_of(manager),
+        actor=manager,
         control=custom,
         applicability="included",
         status="implemented",
         justification="Required by our clinical governance framework (DCB0129-style safety case).",
     )
-    soa_publish(actor=tenant_of(manager, org), approver=owner, note="First SoA, ahead of the stage 1 audit.")
+    soa_publish(actor=manager, approver=owner, note="First SoA, ahead of the stage 1 audit.")

@@ -42,9 +42,9 @@ def soa(cast):
         custom = control_create_custom(
             actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards for every production model"
         )
-        risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
-        risk_select_control(actor=owner, risk=risk, control=a1)
-        risk_select_control(actor=owner, risk=risk, control=a2)
+        risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased credit decisions")
+        risk_select_control(actor=tenant_of(owner), risk=risk, control=a1)
+        risk_select_control(actor=tenant_of(owner), risk=risk, control=a2)
         control_update(actor=tenant_of(owner), control=a1, applicability="included", status="implemented", owner=owner)
         evidence_create(actor=tenant_of(owner, cast.org), title="Fairness test report", controls=[a1])
         control_update(

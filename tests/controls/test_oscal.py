@@ -166,8 +166,8 @@ def worked_rows(cast):
     owner = cast.users["owner"]
     controls_adopt_catalog(actor=tenant_of(owner, cast.org), framework_urn=TINY)
     a1, a2 = _control(cast, "A.1"), _control(cast, "A.2")
-    risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
-    risk_select_control(actor=owner, risk=risk, control=a1)
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased credit decisions")
+    risk_select_control(actor=tenant_of(owner), risk=risk, control=a1)
     control_update(
         actor=tenant_of(owner),
         control=a1,

@@ -52,8 +52,8 @@ def rows(cast):
     control_update(
         actor=tenant_of(owner), control=custom, applicability="included", justification="<b>Customer</b> asks"
     )
-    risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
-    risk_select_control(actor=owner, risk=risk, control=custom)
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased credit decisions")
+    risk_select_control(actor=tenant_of(owner), risk=risk, control=custom)
     return [row.as_dict() for row in soa_rows(cast.org)]
 
 

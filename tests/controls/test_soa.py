@@ -51,13 +51,13 @@ def test_it_derives_reasons_and_flags_on_a_worked_example(adopted):
     owner = cast.users["owner"]
     a1, a2 = controls["A.1"], controls["A.2"]
     custom = control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards")
-    risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased credit decisions")
     # A.1: selected by a risk treatment, included, implemented with current evidence → no flags.
-    risk_select_control(actor=owner, risk=risk, control=a1)
+    risk_select_control(actor=tenant_of(owner), risk=risk, control=a1)
     control_update(actor=tenant_of(owner), control=a1, applicability="included", status="implemented")
     evidence_create(actor=tenant_of(owner, cast.org), title="Fairness test report", controls=[a1])
     # A.2: excluded although the risk treatment selects it, and without a written reason.
-    risk_select_control(actor=owner, risk=risk, control=a2)
+    risk_select_control(actor=tenant_of(owner), risk=risk, control=a2)
     control_update(actor=tenant_of(owner), control=a2, applicability="excluded")
     # ORG-1: included with no reason at all, implemented but its only evidence expired.
     control_update(actor=tenant_of(owner), control=custom, applicability="included", status="implemented")
@@ -133,10 +133,10 @@ def test_coverage_counts_a_control_for_every_framework_it_maps_to(adopted):
 def test_the_soa_costs_a_constant_number_of_queries(adopted, django_assert_num_queries):
     cast, _controls = adopted
     owner = cast.users["owner"]
-    risk = risk_create(actor=owner, organization=cast.org, title="R")
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="R")
     for i in range(30):
         control = control_create_custom(actor=tenant_of(owner, cast.org), ref_id=f"ORG-{i}", title=f"C{i}")
-        risk_select_control(actor=owner, risk=risk, control=control)
+        risk_select_control(actor=tenant_of(owner), risk=risk, control=control)
         evidence_create(actor=tenant_of(owner, cast.org), title=f"E{i}", controls=[control])
     # controls (with owner and catalog node), risk links (risks joined), requirement links, AI system links
     # (systems joined), evidence links

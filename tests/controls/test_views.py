@@ -137,13 +137,13 @@ def grow_register(cast, controls: int) -> None:
     owner = cast.users["owner"]
     load_tiny()
     requirement = CatalogNode.objects.get(urn=OTHER_X)
-    risk = risk_create(actor=owner, organization=cast.org, title="Biased decisions")
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased decisions")
     members = [owner, cast.users["contributor"]]
     for n in range(controls):
         control = control_create_custom(
             actor=tenant_of(owner, cast.org), ref_id=f"ORG-{n:03}", title=f"Control {n}", owner=members[n % 2]
         )
-        risk_select_control(actor=owner, risk=risk, control=control)
+        risk_select_control(actor=tenant_of(owner), risk=risk, control=control)
         control_link_requirement(actor=tenant_of(owner), control=control, requirement=requirement)
         evidence_create(actor=tenant_of(owner, cast.org), title=f"Evidence {n}", controls=[control])
 
@@ -222,8 +222,8 @@ def test_it_refuses_an_owner_from_another_organization(cast, client_for):
 
 def test_the_control_page_shows_catalog_guidance_risks_and_reasons(adopted, cast, client_for):
     owner = cast.users["owner"]
-    risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
-    risk_select_control(actor=owner, risk=risk, control=adopted["A.1"])
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased credit decisions")
+    risk_select_control(actor=tenant_of(owner), risk=risk, control=adopted["A.1"])
     response = client_for(cast.users["viewer"]).get(page("control", adopted["A.1"].pk))
     content = response.content.decode()
     assert response.status_code == 200
@@ -378,8 +378,8 @@ def test_it_hides_another_organizations_controls_and_evidence(adopted, cast, cli
 
 def test_the_soa_shows_reasons_and_flags_and_filters_them(adopted, cast, client_for):
     owner = cast.users["owner"]
-    risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
-    risk_select_control(actor=owner, risk=risk, control=adopted["A.2"])
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased credit decisions")
+    risk_select_control(actor=tenant_of(owner), risk=risk, control=adopted["A.2"])
     control_update(actor=tenant_of(owner), control=adopted["A.2"], applicability="excluded")
     control_update(actor=tenant_of(owner), control=adopted["A.1"], applicability="included", justification="Core duty")
     client = client_for(cast.users["auditor"])

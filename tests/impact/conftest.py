@@ -14,10 +14,9 @@ from openaims.inventory.services import part_create, system_create
 
 def make_system(cast, name="Triage assistant", *, org=None, role="developer", technique="ml", **values):
     organization = org or cast.org
-    actor = cast.users["owner"] if organization == cast.org else cast.users["outsider"]
+    actor = cast.tenant("owner") if organization == cast.org else cast.tenant("outsider")
     system = system_create(
         actor=actor,
-        organization=organization,
         name=name,
         purpose="Suggests a triage category",
         intended_use="Decision support for nurses",
@@ -34,7 +33,7 @@ def make_system(cast, name="Triage assistant", *, org=None, role="developer", te
 def make_assessment(cast, system=None, *, actor=None):
     """A draft by carl (contributor) with a scope and one moderate harm."""
     system = system or make_system(cast)
-    actor = actor or cast.users["contributor"]
+    actor = actor or cast.tenant("contributor")
     assessment = impact_assessment_create(actor=actor, system=system)
     impact_assessment_update(actor=actor, assessment=assessment, sections={"scope": "First deployment"})
     impact_add(
@@ -51,5 +50,5 @@ def make_assessment(cast, system=None, *, actor=None):
 def approved(cast, system=None):
     """Assessed by carl (contributor), approved by mona (manager)."""
     assessment = make_assessment(cast, system)
-    impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
-    return impact_assessment_approve(actor=cast.users["manager"], assessment=assessment, decision="Proceed")
+    impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
+    return impact_assessment_approve(actor=cast.tenant("manager"), assessment=assessment, decision="Proceed")

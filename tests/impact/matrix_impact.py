@@ -25,7 +25,7 @@ def draft_pk(cast) -> int:
 
 def review_pk(cast) -> int:
     assessment = make_assessment(cast)
-    impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
+    impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
     return assessment.pk
 
 

@@ -47,7 +47,7 @@ def test_the_assessor_is_refused_approval_with_a_clear_message(cast, api_for):
 
 def test_the_list_reports_review_needed(cast, api_for):
     assessment = approved(cast)
-    system_update(actor=cast.users["owner"], system=assessment.system, intended_use="Also for ambulances")
+    system_update(actor=cast.tenant("owner"), system=assessment.system, intended_use="Also for ambulances")
     body = api_for(cast.users["viewer"], cast.org).get(A + "?review_needed=true").json()
     assert [item["id"] for item in body["items"]] == [assessment.pk]
     assert body["items"][0]["review_needed"] is True
@@ -67,7 +67,7 @@ def test_it_refuses_bad_input_with_the_error_shape(cast, api_for):
 
 def test_other_organizations_are_invisible(cast, api_for):
     theirs = make_system(cast, org=cast.other_org)
-    assessment = impact_assessment_create(actor=cast.users["outsider"], system=theirs)
+    assessment = impact_assessment_create(actor=cast.tenant("outsider"), system=theirs)
     alice = api_for(cast.users["owner"], cast.org)
     assert alice.get(f"{A}/{assessment.pk}").status_code == 404
     assert alice.post(A, json={"system_id": theirs.pk}).status_code == 404

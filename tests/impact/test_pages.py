@@ -36,7 +36,7 @@ def test_the_list_page_costs_the_same_queries_for_few_and_many_assessments(cast,
 def test_the_list_flags_and_filters_assessments_needing_review(cast, client_for):
     assessment = approved(cast)
     other = approved(cast, make_system(cast, "Other"))
-    system_update(actor=cast.users["owner"], system=assessment.system, purpose="Changed purpose")
+    system_update(actor=cast.tenant("owner"), system=assessment.system, purpose="Changed purpose")
     client = client_for(cast.users["viewer"])
     response = client.get(url(cast, "list"), {"review_needed": "1"})
     content = response.content.decode()
@@ -89,10 +89,10 @@ def test_a_high_harm_can_be_linked_to_an_existing_risk_on_the_page(cast, client_
 
     assessment = make_assessment(cast)
     existing = risk_create(
-        actor=cast.users["owner"], organization=cast.org, title="Elderly patients under-triaged",
+        actor=cast.tenant("owner"), title="Elderly patients under-triaged",
         systems=[assessment.system],
     )  # fmt: skip
-    theirs = risk_create(actor=cast.users["outsider"], organization=cast.other_org, title="Globex risk")
+    theirs = risk_create(actor=cast.tenant("outsider"), title="Globex risk")
     client = client_for(cast.users["contributor"])
     page = client.get(url(cast, "assessment", assessment.pk)).content.decode()
     assert f"{existing.ref} Elderly patients under-triaged" in page and "Globex risk" not in page
@@ -109,8 +109,8 @@ def test_a_high_harm_can_be_linked_to_an_existing_risk_on_the_page(cast, client_
 
 
 def test_the_assessor_cannot_approve_their_own_assessment_on_the_page(cast, client_for):
-    assessment = make_assessment(cast, actor=cast.users["manager"])
-    impact_assessment_submit(actor=cast.users["manager"], assessment=assessment)
+    assessment = make_assessment(cast, actor=cast.tenant("manager"))
+    impact_assessment_submit(actor=cast.tenant("manager"), assessment=assessment)
     client = client_for(cast.users["manager"])
     page = client.get(url(cast, "assessment", assessment.pk)).content.decode()
     assert "separation of duties" in page and 'data-testid="approve"' not in page
@@ -122,7 +122,7 @@ def test_the_assessor_cannot_approve_their_own_assessment_on_the_page(cast, clie
 
 def test_a_reviewer_approves_and_the_page_shows_the_decision(cast, client_for):
     assessment = make_assessment(cast)
-    impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
+    impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
     client = client_for(cast.users["manager"])
     response = client.post(url(cast, "approve", assessment.pk), {"decision": "Proceed with measures"}, follow=True)
     assert response.status_code == 200 and b'data-testid="decision"' in response.content
@@ -133,7 +133,7 @@ def test_the_fria_section_appears_for_a_deployer_of_a_high_risk_system(cast, cli
     system = make_system(cast, role="deployer")
     system.risk_class = "high_risk"
     system.save(update_fields=["risk_class"])
-    assessment = impact_assessment_create(actor=cast.users["contributor"], system=system)
+    assessment = impact_assessment_create(actor=cast.tenant("contributor"), system=system)
     client = client_for(cast.users["contributor"])
     page = client.get(url(cast, "assessment", assessment.pk)).content.decode()
     assert "Art. 27" in page
@@ -151,7 +151,7 @@ def test_the_pdf_export_is_a_pdf(cast, client_for):
 
 def test_another_organizations_assessment_is_not_found(cast, client_for):
     theirs = make_system(cast, org=cast.other_org)
-    assessment = impact_assessment_create(actor=cast.users["outsider"], system=theirs)
+    assessment = impact_assessment_create(actor=cast.tenant("outsider"), system=theirs)
     client = client_for(cast.users["owner"])
     assert client.get(url(cast, "assessment", assessment.pk)).status_code == 404
     assert client.post(url(cast, "submit", assessment.pk)).status_code == 404
@@ -162,7 +162,7 @@ def test_another_organizations_assessment_is_not_found(cast, client_for):
 
 def test_a_viewer_sees_the_assessment_without_edit_or_review_controls(cast, client_for):
     assessment = make_assessment(cast)
-    impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
+    impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
     page = client_for(cast.users["viewer"]).get(url(cast, "assessment", assessment.pk)).content.decode()
     assert 'data-testid="sections"' in page
     for control in ("sections-form", "impact-form", 'data-testid="approve"', 'data-testid="submit"'):

@@ -26,7 +26,7 @@ from tests.impact.conftest import approved, make_assessment, make_system
 
 def test_it_prefills_the_assessment_from_the_inventory(cast):
     system = make_system(cast)
-    assessment = impact_assessment_create(actor=cast.users["contributor"], system=system)
+    assessment = impact_assessment_create(actor=cast.tenant("contributor"), system=system)
     assert assessment.template == "ml_classifier"
     assert assessment.sections["purpose"] == "Suggests a triage category"
     assert "Decision support for nurses" in assessment.sections["intended_uses"]
@@ -39,78 +39,78 @@ def test_it_adds_a_fria_section_for_deployers_of_high_risk_systems(cast):
     system = make_system(cast, role="deployer")
     system.risk_class = "high_risk"
     system.save(update_fields=["risk_class"])
-    assessment = impact_assessment_create(actor=cast.users["contributor"], system=system)
+    assessment = impact_assessment_create(actor=cast.tenant("contributor"), system=system)
     assert assessment.fria_required and "persons" in assessment.fria
 
 
 def test_it_moves_from_draft_to_review_to_approved(cast):
     assessment = make_assessment(cast)
-    impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
+    impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
     assessment.refresh_from_db()
     assert assessment.status == Status.IN_REVIEW
-    impact_assessment_approve(actor=cast.users["manager"], assessment=assessment, decision="Proceed")
+    impact_assessment_approve(actor=cast.tenant("manager"), assessment=assessment, decision="Proceed")
     assessment.refresh_from_db()
     assert assessment.status == Status.APPROVED
     assert assessment.approver == cast.users["manager"] and assessment.content_hash and assessment.review_date
 
 
 def test_it_refuses_approval_by_the_assessor(cast):
-    assessment = make_assessment(cast, actor=cast.users["manager"])
-    impact_assessment_submit(actor=cast.users["manager"], assessment=assessment)
+    assessment = make_assessment(cast, actor=cast.tenant("manager"))
+    impact_assessment_submit(actor=cast.tenant("manager"), assessment=assessment)
     with pytest.raises(Forbidden, match="separation of duties"):
-        impact_assessment_approve(actor=cast.users["manager"], assessment=assessment, decision="Proceed")
+        impact_assessment_approve(actor=cast.tenant("manager"), assessment=assessment, decision="Proceed")
     assessment.refresh_from_db()
     assert assessment.status == Status.IN_REVIEW
 
 
 def test_it_refuses_approval_by_a_contributor(cast):
-    assessment = make_assessment(cast, actor=cast.users["manager"])
-    impact_assessment_submit(actor=cast.users["manager"], assessment=assessment)
+    assessment = make_assessment(cast, actor=cast.tenant("manager"))
+    impact_assessment_submit(actor=cast.tenant("manager"), assessment=assessment)
     with pytest.raises(Forbidden):
-        impact_assessment_approve(actor=cast.users["contributor"], assessment=assessment, decision="Proceed")
+        impact_assessment_approve(actor=cast.tenant("contributor"), assessment=assessment, decision="Proceed")
 
 
 def test_a_returned_assessment_can_be_edited_and_resubmitted(cast):
     assessment = make_assessment(cast)
-    impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
+    impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
     with pytest.raises(Conflict):
-        impact_assessment_update(actor=cast.users["contributor"], assessment=assessment, sections={"scope": "x"})
-    impact_assessment_return(actor=cast.users["manager"], assessment=assessment, reason="Add misuse scenarios")
+        impact_assessment_update(actor=cast.tenant("contributor"), assessment=assessment, sections={"scope": "x"})
+    impact_assessment_return(actor=cast.tenant("manager"), assessment=assessment, reason="Add misuse scenarios")
     impact_assessment_update(
-        actor=cast.users["contributor"], assessment=assessment, sections={"failure_misuse": "Used during peaks"}
+        actor=cast.tenant("contributor"), assessment=assessment, sections={"failure_misuse": "Used during peaks"}
     )
-    impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
+    impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
     assessment.refresh_from_db()
     assert assessment.status == Status.IN_REVIEW and assessment.sections["failure_misuse"] == "Used during peaks"
 
 
 def test_it_refuses_submission_without_impacts(cast):
-    assessment = impact_assessment_create(actor=cast.users["contributor"], system=make_system(cast))
+    assessment = impact_assessment_create(actor=cast.tenant("contributor"), system=make_system(cast))
     with pytest.raises(ServiceError, match="at least one impact"):
-        impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
+        impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
 
 
 def test_an_approved_assessment_never_changes_and_a_new_version_copies_it(cast):
     assessment = approved(cast)
     impact = Impact.objects.get(assessment=assessment)
     with pytest.raises(Conflict, match="new version"):
-        impact_assessment_update(actor=cast.users["contributor"], assessment=assessment, sections={"scope": "x"})
+        impact_assessment_update(actor=cast.tenant("contributor"), assessment=assessment, sections={"scope": "x"})
     with pytest.raises(Conflict):
-        impact_update(actor=cast.users["contributor"], impact=impact, severity=4)
-    new = impact_assessment_new_version(actor=cast.users["contributor"], assessment=assessment)
+        impact_update(actor=cast.tenant("contributor"), impact=impact, severity=4)
+    new = impact_assessment_new_version(actor=cast.tenant("contributor"), assessment=assessment)
     assert new.version == 2 and new.status == Status.DRAFT
     assert new.impacts.count() == 1
-    impact_assessment_update(actor=cast.users["contributor"], assessment=new, sections={"scope": "Model 2.0"})
+    impact_assessment_update(actor=cast.tenant("contributor"), assessment=new, sections={"scope": "Model 2.0"})
     assessment.refresh_from_db()
     assert assessment.sections["scope"] == "First deployment"
     with pytest.raises(Conflict):
-        impact_assessment_new_version(actor=cast.users["contributor"], assessment=assessment)
+        impact_assessment_new_version(actor=cast.tenant("contributor"), assessment=assessment)
 
 
 def test_it_refuses_a_second_first_assessment(cast):
     assessment = make_assessment(cast)
     with pytest.raises(Conflict):
-        impact_assessment_create(actor=cast.users["contributor"], system=assessment.system)
+        impact_assessment_create(actor=cast.tenant("contributor"), system=assessment.system)
 
 
 @pytest.mark.parametrize("change", ["stage", "purpose", "model_version"])
@@ -122,10 +122,10 @@ def test_a_significant_change_to_the_system_flags_its_assessment(cast, change):
         system.stage = "design"
         system.save(update_fields=["stage"])
     elif change == "purpose":
-        system_update(actor=cast.users["owner"], system=system, purpose="Now also prioritises ambulances")
+        system_update(actor=cast.tenant("owner"), system=system, purpose="Now also prioritises ambulances")
     else:
         model = AIModel.objects.get(system=system)
-        part_update(actor=cast.users["owner"], part=model, version="2.0")
+        part_update(actor=cast.tenant("owner"), part=model, version="2.0")
     assessment = ImpactAssessment.objects.select_related("system").get(pk=assessment.pk)
     needed, changed = selectors.review_needed(assessment)
     assert needed and changed
@@ -135,7 +135,7 @@ def test_a_significant_change_to_the_system_flags_its_assessment(cast, change):
 
 def test_a_change_to_an_unrelated_field_does_not_flag(cast):
     assessment = approved(cast)
-    system_update(actor=cast.users["owner"], system=assessment.system, geography="EU")
+    system_update(actor=cast.tenant("owner"), system=assessment.system, geography="EU")
     assessment = ImpactAssessment.objects.select_related("system").get(pk=assessment.pk)
     assert selectors.review_needed(assessment) == (False, [])
 
@@ -143,7 +143,7 @@ def test_a_change_to_an_unrelated_field_does_not_flag(cast):
 def test_a_high_harm_creates_a_linked_risk_for_the_system(cast):
     assessment = make_assessment(cast)
     impact = impact_add(
-        actor=cast.users["contributor"],
+        actor=cast.tenant("contributor"),
         assessment=assessment,
         kind="harm",
         description="A critically ill child is under-triaged",
@@ -157,14 +157,14 @@ def test_a_high_harm_creates_a_linked_risk_for_the_system(cast):
     assert RiskSystem.objects.filter(risk=impact.risk, system=assessment.system).exists()
     low = Impact.objects.get(assessment=assessment, severity=2)
     assert low.risk is None
-    updated = impact_update(actor=cast.users["contributor"], impact=low, severity=4, likelihood=3)
+    updated = impact_update(actor=cast.tenant("contributor"), impact=low, severity=4, likelihood=3)
     assert updated.risk is not None
 
 
 def test_a_benefit_never_creates_a_risk(cast):
     assessment = make_assessment(cast)
     impact = impact_add(
-        actor=cast.users["contributor"],
+        actor=cast.tenant("contributor"),
         assessment=assessment,
         kind="benefit",
         description="Faster",
@@ -177,7 +177,7 @@ def test_a_benefit_never_creates_a_risk(cast):
 def test_it_refuses_values_off_the_impact_scale(cast):
     assessment = make_assessment(cast)
     with pytest.raises(ServiceError, match="impact scale"):
-        impact_add(actor=cast.users["contributor"], assessment=assessment, description="x", severity=9, likelihood=1)
+        impact_add(actor=cast.tenant("contributor"), assessment=assessment, description="x", severity=9, likelihood=1)
 
 
 def test_the_gate_item_passes_only_for_an_approved_current_assessment(cast):
@@ -187,10 +187,10 @@ def test_the_gate_item_passes_only_for_an_approved_current_assessment(cast):
     assert not item.check(system).ok
     assessment = make_assessment(cast, system)
     assert "draft" in item.check(system).detail
-    impact_assessment_submit(actor=cast.users["contributor"], assessment=assessment)
-    impact_assessment_approve(actor=cast.users["manager"], assessment=assessment, decision="Proceed")
+    impact_assessment_submit(actor=cast.tenant("contributor"), assessment=assessment)
+    impact_assessment_approve(actor=cast.tenant("manager"), assessment=assessment, decision="Proceed")
     assert item.check(system).ok
-    system_update(actor=cast.users["owner"], system=system, purpose="Something else")
+    system_update(actor=cast.tenant("owner"), system=system, purpose="Something else")
     system.refresh_from_db()
     result = item.check(system)
     assert not result.ok and "review needed" in result.detail
@@ -200,7 +200,7 @@ def test_the_gate_item_passes_only_for_an_approved_current_assessment(cast):
 
 def test_outsiders_assessments_stay_in_their_organization(cast):
     theirs = make_system(cast, org=cast.other_org)
-    impact_assessment_create(actor=cast.users["outsider"], system=theirs)
+    impact_assessment_create(actor=cast.tenant("outsider"), system=theirs)
     assert not selectors.assessments(cast.org).exists()
     assert ImpactAssessment.objects.filter(organization=cast.other_org).count() == 1
 

@@ -19,12 +19,12 @@ def make_system(cast, *, org=None, actor=None, **values):
     }
     defaults.update(values)
     organization = org or cast.org
-    actor = actor or (cast.users["owner"] if organization == cast.org else cast.users["outsider"])
-    return system_create(actor=actor, organization=organization, **defaults)
+    actor = actor or (cast.tenant("owner") if organization == cast.org else cast.tenant("outsider"))
+    return system_create(actor=actor, **defaults)
 
 
 def add_model(cast, system, name="scorer", version="1"):
-    return part_create(actor=cast.users["owner"], system=system, kind="model", name=name, version=version)
+    return part_create(actor=cast.tenant("owner"), system=system, kind="model", name=name, version=version)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def system_pk(cast) -> int:
 
 
 def supplier_pk(cast) -> int:
-    return supplier_create(actor=cast.users["owner"], organization=cast.org, name="Acme Cloud").pk
+    return supplier_create(actor=cast.tenant("owner"), name="Acme Cloud").pk
 
 
 PARTS = {
@@ -44,7 +44,7 @@ def part_path(plural: str):
 
     def build(cast):
         system = make_system(cast)
-        part = part_create(actor=cast.users["owner"], system=system, kind=kind, **values)
+        part = part_create(actor=cast.tenant("owner"), system=system, kind=kind, **values)
         return f"/api/v1/orgs/{cast.org.slug}/systems/{system.pk}/{plural}/{part.pk}"
 
     return build

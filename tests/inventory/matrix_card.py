@@ -23,7 +23,7 @@ def system_pk(cast) -> int:
 def published(cast) -> tuple[int, int]:
     """A system with its card published once: (system pk, version number)."""
     system = AISystem.objects.get(pk=system_pk(cast))
-    version = system.card_versions.first() or card_publish(actor=cast.users["owner"], system=system)
+    version = system.card_versions.first() or card_publish(actor=cast.tenant("owner"), system=system)
     return system.pk, version.number
 
 

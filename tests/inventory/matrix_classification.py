@@ -45,7 +45,7 @@ def classified(cast) -> tuple[int, int]:
     """A credit-scoring system classified by the owner: (system pk, classification pk)."""
     system = make_system(cast)
     load_eu_ai_act()
-    row = classification_record(actor=cast.users["owner"], system=system, answers=CREDIT_SCORING)
+    row = classification_record(actor=cast.tenant("owner"), system=system, answers=CREDIT_SCORING)
     return system.pk, row.pk
 
 

@@ -32,7 +32,7 @@ def a_part(cast, kind: str):
     """A system in acme with one part of `kind`."""
     system = make_system(cast)
     values = {"model": {"name": "scorer", "version": "1"}, "dataset": {"purpose": "test"}}.get(kind, {})
-    return part_create(actor=cast.users["owner"], system=system, kind=kind, **{"name": f"A {kind}", **values})
+    return part_create(actor=cast.tenant("owner"), system=system, kind=kind, **{"name": f"A {kind}", **values})
 
 
 def part_page(name: str, kind: str):
@@ -44,7 +44,7 @@ def part_page(name: str, kind: str):
 
 
 def a_supplier(cast) -> int:
-    return supplier_create(actor=cast.users["owner"], organization=cast.org, name="Hosted LLM Inc.").pk
+    return supplier_create(actor=cast.tenant("owner"), name="Hosted LLM Inc.").pk
 
 
 def supplier_page(name: str):

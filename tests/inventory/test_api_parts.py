@@ -39,8 +39,8 @@ def owner_api(cast, api_for):
 
 def supplier(cast, name="Acme Cloud", org=None):
     org = org or cast.org
-    actor = cast.users["owner"] if org == cast.org else cast.users["outsider"]
-    return supplier_create(actor=actor, organization=org, name=name)
+    actor = cast.tenant("owner") if org == cast.org else cast.tenant("outsider")
+    return supplier_create(actor=actor, name=name)
 
 
 @pytest.mark.parametrize("plural", list(KINDS))
@@ -83,7 +83,7 @@ class TestEachKind:
     def test_it_answers_404_for_a_system_of_another_organization(self, cast, owner_api, plural):
         kind, _model, created, changed = KINDS[plural]
         theirs = make_system(cast, org=cast.other_org)
-        part = part_create(actor=cast.users["outsider"], system=theirs, kind=kind, name="theirs")
+        part = part_create(actor=cast.tenant("outsider"), system=theirs, kind=kind, name="theirs")
         url = f"{BASE}/systems/{theirs.pk}/{plural}"
         with nothing_written():
             assert_error(owner_api.get(url), 404, "not_found")
@@ -95,7 +95,7 @@ class TestEachKind:
     def test_it_answers_404_for_a_part_of_another_system(self, cast, owner_api, system, plural):
         kind, _model, _created, changed = KINDS[plural]
         other = make_system(cast, name="Fraud rules", purpose="Flags odd payments")
-        part = part_create(actor=cast.users["owner"], system=other, kind=kind, name="elsewhere")
+        part = part_create(actor=cast.tenant("owner"), system=other, kind=kind, name="elsewhere")
         url = f"{BASE}/systems/{system.pk}/{plural}/{part.pk}"
         with nothing_written():
             assert_error(owner_api.get(url), 404, "not_found")
@@ -231,7 +231,7 @@ class TestComponentSupplier:
             system = make_system(cast, name=f"System with {size}")
             for n in range(size):
                 part_create(
-                    actor=cast.users["owner"],
+                    actor=cast.tenant("owner"),
                     system=system,
                     kind="component",
                     name=f"Component {n}",
@@ -269,7 +269,7 @@ class TestSuppliers:
 
     def test_it_lists_suppliers_with_their_component_counts(self, cast, owner_api, system):
         cloud, labs = supplier(cast, "Acme Cloud"), supplier(cast, "Vector Labs")
-        part_create(actor=cast.users["owner"], system=system, kind="component", name="API", supplier=cloud)
+        part_create(actor=cast.tenant("owner"), system=system, kind="component", name="API", supplier=cloud)
         supplier(cast, "Globex Cloud", org=cast.other_org)
 
         page = ok(owner_api.get(f"{BASE}/suppliers"))
@@ -284,7 +284,7 @@ class TestSuppliers:
 
     def test_it_refuses_to_remove_a_supplier_of_a_component(self, cast, owner_api, system):
         cloud = supplier(cast)
-        part_create(actor=cast.users["owner"], system=system, kind="component", name="API", supplier=cloud)
+        part_create(actor=cast.tenant("owner"), system=system, kind="component", name="API", supplier=cloud)
         with nothing_written():
             response = owner_api.delete(f"{BASE}/suppliers/{cloud.pk}")
         assert_error(response, 409, "conflict")

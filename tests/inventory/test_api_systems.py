@@ -11,6 +11,7 @@ from openaims.controls.models import ControlSystem
 from openaims.controls.services import control_create_custom, control_link_system
 from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Resource, Supplier
 from openaims.inventory.services import part_create, system_update
+from openaims.tenancy.selectors import tenant_of
 from tests.api.test_bad_input import assert_error, fields
 from tests.inventory.conftest import add_model, make_system
 
@@ -175,7 +176,7 @@ class TestRead:
     def test_it_shows_counts_of_parts_and_the_linked_controls(self, cast, owner_api, system):
         add_model(cast, system, version="1")
         add_model(cast, system, version="2")
-        part_create(actor=cast.users["owner"], system=system, kind="dataset", name="Loans")
+        part_create(actor=cast.tenant("owner"), system=system, kind="dataset", name="Loans")
         control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Cards")
         control_link_system(actor=cast.tenant("owner"), control=control, system=system)
 
@@ -302,7 +303,7 @@ class TestList:
         AISystem.objects.filter(pk=systems["chat"].pk).update(stage="deployment", risk_class="limited_risk")
         # The classification service is not under test here: mark one stale directly.
         AISystem.objects.filter(pk=systems["rules"].pk).update(risk_class="high_risk", classification_stale=True)
-        system_update(actor=users["owner"], system=systems["credit"], geography="EU")  # the latest change
+        system_update(actor=tenant_of(users["owner"]), system=systems["credit"], geography="EU")  # the latest change
         make_system(cast, org=cast.other_org, name="Credit scoring at Globex")
         return systems
 

@@ -27,7 +27,7 @@ CREDIT_SCORING = {"annex_iii_points": ["urn:openaims:eu-ai-act:annex-iii.5.b"]}
 def classify(cast, system, answers=None):
     """The system's current EU AI Act classification, made through the wizard's service (shipped catalog)."""
     load_eu_ai_act()
-    row = classification_record(actor=cast.users["owner"], system=system, answers=answers or CREDIT_SCORING)
+    row = classification_record(actor=cast.tenant("owner"), system=system, answers=answers or CREDIT_SCORING)
     system.refresh_from_db()
     return row
 
@@ -37,7 +37,7 @@ def documented_system(cast, *, name="Credit scoring", models=1, datasets=1, comp
     owner = cast.users["owner"]
     system = make_system(cast, name=name)
     system = system_update(
-        actor=owner,
+        actor=tenant_of(owner),
         system=system,
         intended_users="Credit officers",
         affected_persons="Loan applicants",
@@ -53,15 +53,14 @@ def documented_system(cast, *, name="Credit scoring", models=1, datasets=1, comp
         technical_owner=cast.users["contributor"],
     )
     supplier = supplier_create(
-        actor=owner,
-        organization=cast.org,
+        actor=tenant_of(owner, cast.org),
         name=f"Cloud {system.pk}",
         contact="support@cloud.example",
         contract_ref="C-9",
     )
     for i in range(models):
         part_create(
-            actor=owner,
+            actor=tenant_of(owner),
             system=system,
             kind="model",
             name="scorer",
@@ -73,7 +72,7 @@ def documented_system(cast, *, name="Credit scoring", models=1, datasets=1, comp
         )
     for i in range(datasets):
         part_create(
-            actor=owner,
+            actor=tenant_of(owner),
             system=system,
             kind="dataset",
             name=f"Loans {i}",
@@ -89,7 +88,7 @@ def documented_system(cast, *, name="Credit scoring", models=1, datasets=1, comp
         )
     for i in range(components):
         part_create(
-            actor=owner,
+            actor=tenant_of(owner),
             system=system,
             kind="component",
             name=f"Feature store {i}",
@@ -100,7 +99,12 @@ def documented_system(cast, *, name="Credit scoring", models=1, datasets=1, comp
         )
     for i in range(resources):
         part_create(
-            actor=owner, system=system, kind="resource", name=f"GPU pool {i}", category="compute", description="4 GPUs"
+            actor=tenant_of(owner),
+            system=system,
+            kind="resource",
+            name=f"GPU pool {i}",
+            category="compute",
+            description="4 GPUs",
         )
     if classified:
         classify(cast, system)
@@ -206,7 +210,7 @@ def test_it_lists_the_recent_life_cycle_transitions(cast):
     from openaims.inventory.gates import system_transition
 
     system = documented_system(cast)
-    system_transition(actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="pilot")
+    system_transition(actor=cast.tenant("owner"), system=system, to_stage="design_development", override_reason="pilot")
     system.refresh_from_db()
 
     lifecycle = values(card_content(system), "lifecycle")
@@ -246,7 +250,7 @@ def test_it_shows_what_an_empty_system_lacks_as_gaps(cast):
 
 def test_it_flags_a_missing_detail_of_a_part(cast):
     system = make_system(cast)
-    part_create(actor=cast.users["owner"], system=system, kind="dataset", name="Loans", source="Core banking")
+    part_create(actor=cast.tenant("owner"), system=system, kind="dataset", name="Loans", source="Core banking")
 
     gaps = [gap["text"] for gap in card_content(system)["gaps"]]
 
@@ -257,7 +261,7 @@ def test_it_flags_a_missing_detail_of_a_part(cast):
 
 def test_it_flags_an_out_of_date_classification(cast):
     system = documented_system(cast)
-    system = system_update(actor=cast.users["owner"], system=system, purpose="Scores loans and leases")
+    system = system_update(actor=cast.tenant("owner"), system=system, purpose="Scores loans and leases")
 
     content = card_content(system)
 
@@ -374,7 +378,7 @@ def test_it_makes_a_pdf_with_the_system_and_its_sections(cast):
 
 def test_the_pdf_of_a_version_names_the_version_and_its_hash(cast):
     system = documented_system(cast, classified=False)
-    version = card_publish(actor=cast.users["manager"], system=system)
+    version = card_publish(actor=cast.tenant("manager"), system=system)
     meta = cards.version_meta(version)
 
     text = document_text(render_document(cards.card_html(version.content, meta)))
@@ -388,7 +392,7 @@ def test_the_pdf_of_a_version_names_the_version_and_its_hash(cast):
 def test_it_publishes_numbered_versions_with_a_content_hash(cast):
     system = documented_system(cast)
 
-    first = card_publish(actor=cast.users["manager"], system=system, note="  for the deployment gate ")
+    first = card_publish(actor=cast.tenant("manager"), system=system, note="  for the deployment gate ")
 
     assert first.number == 1
     assert first.system_version == system.version
@@ -402,8 +406,8 @@ def test_it_publishes_numbered_versions_with_a_content_hash(cast):
     assert event.object_id == str(system.pk)
     assert event.changes_dict["card_version"] == [None, 1]
 
-    system = system_update(actor=cast.users["owner"], system=system, geography="EU, UK")
-    second = card_publish(actor=cast.users["owner"], system=system)
+    system = system_update(actor=cast.tenant("owner"), system=system, geography="EU, UK")
+    second = card_publish(actor=cast.tenant("owner"), system=system)
 
     assert second.number == 2 and second.system_version == system.version
     first.refresh_from_db()
@@ -413,10 +417,10 @@ def test_it_publishes_numbered_versions_with_a_content_hash(cast):
 
 def test_it_refuses_to_publish_when_nothing_changed(cast):
     system = documented_system(cast)
-    card_publish(actor=cast.users["manager"], system=system)
+    card_publish(actor=cast.tenant("manager"), system=system)
 
     with pytest.raises(Conflict, match="nothing changed since v1"):
-        card_publish(actor=cast.users["manager"], system=system)
+        card_publish(actor=cast.tenant("manager"), system=system)
 
     assert SystemCardVersion.objects.filter(system=system).count() == 1
 
@@ -425,7 +429,7 @@ def test_it_refuses_publishing_by_a_contributor(cast):
     system = documented_system(cast)
 
     with pytest.raises(Forbidden):
-        card_publish(actor=cast.users["contributor"], system=system)
+        card_publish(actor=cast.tenant("contributor"), system=system)
 
     assert not SystemCardVersion.objects.exists()
 
@@ -434,7 +438,7 @@ def test_it_refuses_publishing_for_another_organizations_system(cast):
     system = make_system(cast, org=cast.other_org)
 
     with pytest.raises(Forbidden):
-        card_publish(actor=cast.users["owner"], system=system)
+        card_publish(actor=cast.tenant("owner"), system=system)
 
 
 def test_the_panel_says_whether_the_latest_version_is_current(cast):
@@ -447,13 +451,13 @@ def test_the_panel_says_whether_the_latest_version_is_current(cast):
     assert panel["card_url"] == f"/o/acme/systems/{system.pk}/card/"
     assert panel["md_url"] == f"/o/acme/systems/{system.pk}/card.md"
 
-    card_publish(actor=cast.users["owner"], system=system)
+    card_publish(actor=cast.tenant("owner"), system=system)
     panel = card_panel(cast.tenant("manager"), system)
     assert panel["latest"]["number"] == 1 and panel["current"] is True and panel["outdated"] is False
     assert panel["latest"]["pdf_url"] == f"/o/acme/systems/{system.pk}/card/v1.pdf"
     assert panel["can_publish"] is True
 
-    system = system_update(actor=cast.users["owner"], system=system, intended_users="Credit officers and auditors")
+    system = system_update(actor=cast.tenant("owner"), system=system, intended_users="Credit officers and auditors")
     panel = card_panel(tenant, system)
     assert panel["current"] is False and panel["outdated"] is True
 

@@ -43,10 +43,10 @@ def test_it_publishes_versions_and_refuses_an_unchanged_card(cast, api_for):
 
 def test_it_lists_versions_and_says_which_are_outdated(cast, api_for):
     system = documented_system(cast, classified=False)
-    card_publish(actor=cast.users["owner"], system=system)
-    system = system_update(actor=cast.users["owner"], system=system, geography="EU, UK")
-    card_publish(actor=cast.users["owner"], system=system)
-    system_update(actor=cast.users["owner"], system=system, geography="EU")
+    card_publish(actor=cast.tenant("owner"), system=system)
+    system = system_update(actor=cast.tenant("owner"), system=system, geography="EU, UK")
+    card_publish(actor=cast.tenant("owner"), system=system)
+    system_update(actor=cast.tenant("owner"), system=system, geography="EU")
     api = api_for(cast.users["auditor"], cast.org)
 
     page = api.get(f"{base(system)}/versions").json()

@@ -76,7 +76,7 @@ def test_a_manager_publishes_a_version_from_the_page(cast, client_for):
 
 def test_it_refuses_an_unchanged_card_on_the_page(cast, client_for):
     system = documented_system(cast, classified=False)
-    card_publish(actor=cast.users["owner"], system=system)
+    card_publish(actor=cast.tenant("owner"), system=system)
 
     response = client_for(cast.users["owner"]).post(url("card_publish", system), {"note": ""})
 
@@ -87,13 +87,13 @@ def test_it_refuses_an_unchanged_card_on_the_page(cast, client_for):
 
 def test_a_version_page_shows_the_frozen_card_and_whether_it_is_outdated(cast, client_for):
     system = documented_system(cast, classified=False)
-    version = card_publish(actor=cast.users["owner"], system=system)
+    version = card_publish(actor=cast.tenant("owner"), system=system)
     client = client_for(cast.users["viewer"])
 
     page = client.get(url("card_version", system, 1)).content.decode()
     assert version.content_hash in page and "current" in page
 
-    system_update(actor=cast.users["owner"], system=system, name="Credit scoring 2")
+    system_update(actor=cast.tenant("owner"), system=system, name="Credit scoring 2")
     page = client.get(url("card_version", system, 1)).content.decode()
     assert "System card: AIS-1 Credit scoring, version 1" in page, "the frozen name"
     assert "outdated: the register entry is at version" in page
@@ -101,8 +101,8 @@ def test_a_version_page_shows_the_frozen_card_and_whether_it_is_outdated(cast, c
 
 def test_it_downloads_a_version_as_stored(cast, client_for):
     system = documented_system(cast, classified=False)
-    version = card_publish(actor=cast.users["owner"], system=system)
-    system_update(actor=cast.users["owner"], system=system, name="Renamed")
+    version = card_publish(actor=cast.tenant("owner"), system=system)
+    system_update(actor=cast.tenant("owner"), system=system, name="Renamed")
     client = client_for(cast.users["viewer"])
 
     markdown = client.get(url("card_version_download", system, 1, "md"))
@@ -125,7 +125,7 @@ def test_an_unknown_version_is_404(cast, client_for):
 
 def test_it_returns_404_for_a_system_of_another_organization(cast, client_for):
     theirs = make_system(cast, org=cast.other_org)
-    card_publish(actor=cast.users["outsider"], system=theirs)
+    card_publish(actor=cast.tenant("outsider"), system=theirs)
     client = client_for(cast.users["owner"])
 
     for name, args in [
@@ -143,10 +143,10 @@ def test_it_returns_404_for_a_system_of_another_organization(cast, client_for):
 def test_the_card_page_takes_a_fixed_number_of_queries(cast, client_for, django_assert_num_queries):
     small = documented_system(cast)
     large = documented_system(cast, name="Fraud", models=5, datasets=5, components=4, resources=4)
-    card_publish(actor=cast.users["owner"], system=small)
-    card_publish(actor=cast.users["owner"], system=large)
-    system_update(actor=cast.users["owner"], system=large, geography="EU, UK")
-    card_publish(actor=cast.users["owner"], system=large)
+    card_publish(actor=cast.tenant("owner"), system=small)
+    card_publish(actor=cast.tenant("owner"), system=large)
+    system_update(actor=cast.tenant("owner"), system=large, geography="EU, UK")
+    card_publish(actor=cast.tenant("owner"), system=large)
     client = client_for(cast.users["manager"])
     client.get(url("card", small))  # warm-up: session, content types
 
@@ -157,7 +157,7 @@ def test_the_card_page_takes_a_fixed_number_of_queries(cast, client_for, django_
 
     with CaptureQueriesContext(connection) as few:
         client.get(url("card", small))
-    part_create(actor=cast.users["owner"], system=large, kind="model", name="extra", version="1")
+    part_create(actor=cast.tenant("owner"), system=large, kind="model", name="extra", version="1")
     with django_assert_num_queries(len(few)):
         assert client.get(url("card", large)).status_code == 200
 
@@ -169,10 +169,10 @@ def test_the_system_page_shows_the_card_panel(cast, client_for):
     page = client.get(reverse("inventory:system", args=["acme", system.pk])).content.decode()
     assert 'data-testid="card-unpublished"' in page and url("card_download", system, "pdf") in page
 
-    card_publish(actor=cast.users["owner"], system=system)
+    card_publish(actor=cast.tenant("owner"), system=system)
     page = client.get(reverse("inventory:system", args=["acme", system.pk])).content.decode()
     assert 'data-testid="card-current"' in page and url("card_version_download", system, 1, "pdf") in page
 
-    system_update(actor=cast.users["owner"], system=system, geography="EU, UK")
+    system_update(actor=cast.tenant("owner"), system=system, geography="EU, UK")
     page = client.get(reverse("inventory:system", args=["acme", system.pk])).content.decode()
     assert 'data-testid="card-outdated"' in page

@@ -34,7 +34,7 @@ def eu(db):
 
 
 def classify(cast, system, actor="owner", **answers) -> Classification:
-    return classification_record(actor=cast.users[actor], system=system, answers=answers)
+    return classification_record(actor=cast.tenant(actor), system=system, answers=answers)
 
 
 def findings(row: Classification) -> str:
@@ -202,7 +202,7 @@ def test_it_makes_the_run_current_bumps_the_version_and_records_a_classify_event
 def test_a_changed_input_asks_again_and_reclassifying_clears_it(cast, eu):
     system = make_system(cast, role="provider")
     classify(cast, system, annex_iii_points=u("annex-iii.5.b"))
-    system = system_update(actor=cast.users["owner"], system=system, purpose="Scores small-business loans")
+    system = system_update(actor=cast.tenant("owner"), system=system, purpose="Scores small-business loans")
     assert system.classification_stale is True
     tenant = get_tenant_for_user(cast.users["viewer"], "acme")
     system = AISystem.objects.select_related("classification").get(pk=system.pk)
@@ -230,7 +230,7 @@ def test_a_changed_input_asks_again_and_reclassifying_clears_it(cast, eu):
 def test_a_change_outside_the_inputs_does_not_ask_again(cast, eu):
     system = make_system(cast)
     classify(cast, system)
-    system = system_update(actor=cast.users["owner"], system=system, name="Credit scoring v2")
+    system = system_update(actor=cast.tenant("owner"), system=system, name="Credit scoring v2")
     assert system.classification_stale is False
 
 

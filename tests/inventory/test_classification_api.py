@@ -80,7 +80,7 @@ def test_the_current_classification_says_when_it_must_be_asked_again(cast, owner
         "classification": None,
     }
     classify(owner_api, system, transparency_cases=["art-50.1"])
-    system_update(actor=cast.users["owner"], system=system, role="provider")
+    system_update(actor=cast.tenant("owner"), system=system, role="provider")
     current = owner_api.get(f"{BASE}/systems/{system.pk}/classification").json()
     assert current["risk_class"] == "limited_risk" and current["stale"] is True
     assert current["changes"] == [{"field": "role", "label": "Role", "before": "Deployer", "after": "Provider"}]

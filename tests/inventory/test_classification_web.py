@@ -55,7 +55,7 @@ def test_posting_the_answers_records_and_returns_to_the_system(cast, client_for,
 
 def test_the_wizard_prefills_the_previous_answers(cast, client_for, system):
     classification_record(
-        actor=cast.users["owner"], system=system, answers={"annex_iii_points": [CREDIT], "gpai_model": True}
+        actor=cast.tenant("owner"), system=system, answers={"annex_iii_points": [CREDIT], "gpai_model": True}
     )
     html = client_for(cast.users["owner"]).get(wizard(system)).content.decode()
     assert f'value="{CREDIT}" checked' in html
@@ -98,8 +98,8 @@ def test_the_wizard_says_when_the_catalog_is_not_loaded(cast, client_for, db):
 
 
 def test_the_system_page_shows_what_changed_and_asks_again(cast, client_for, system):
-    classification_record(actor=cast.users["owner"], system=system, answers={"annex_iii_points": [CREDIT]})
-    system_update(actor=cast.users["owner"], system=system, intended_use="Set credit limits for small firms")
+    classification_record(actor=cast.tenant("owner"), system=system, answers={"annex_iii_points": [CREDIT]})
+    system_update(actor=cast.tenant("owner"), system=system, intended_use="Set credit limits for small firms")
     client = client_for(cast.users["manager"])
     page = client.get(reverse("inventory:system", args=["acme", system.pk])).content.decode()
     assert 'data-testid="classification-stale"' in page and "Re-classification needed" in page
@@ -112,15 +112,15 @@ def test_the_system_page_shows_what_changed_and_asks_again(cast, client_for, sys
 
 
 def test_readers_see_the_panel_without_the_classify_button(cast, client_for, system):
-    classification_record(actor=cast.users["owner"], system=system, answers={})
+    classification_record(actor=cast.tenant("owner"), system=system, answers={})
     page = client_for(cast.users["viewer"]).get(reverse("inventory:system", args=["acme", system.pk])).content.decode()
     assert 'data-testid="classification-badge">Minimal risk' in page
     assert 'data-testid="classify-button"' not in page
 
 
 def test_the_detail_page_groups_obligations_by_article_with_their_conditions(cast, client_for, system):
-    system_update(actor=cast.users["owner"], system=system, role="deployer")
-    run = classification_record(actor=cast.users["owner"], system=system, answers={"annex_iii_points": [CREDIT]})
+    system_update(actor=cast.tenant("owner"), system=system, role="deployer")
+    run = classification_record(actor=cast.tenant("owner"), system=system, answers={"annex_iii_points": [CREDIT]})
     url = reverse("inventory:classification_detail", args=["acme", system.pk, run.pk])
     html = client_for(cast.users["auditor"]).get(url).content.decode()
     assert 'data-testid="classification-result">High-risk' in html
@@ -134,12 +134,12 @@ def test_the_detail_page_groups_obligations_by_article_with_their_conditions(cas
 
 
 def test_a_run_of_another_system_or_organization_is_not_found(cast, client_for, system):
-    run = classification_record(actor=cast.users["owner"], system=system, answers={})
+    run = classification_record(actor=cast.tenant("owner"), system=system, answers={})
     other = make_system(cast, name="Other")
     client = client_for(cast.users["owner"])
     assert client.get(reverse("inventory:classification_detail", args=["acme", other.pk, run.pk])).status_code == 404
     globex = make_system(cast, org=cast.other_org)
-    foreign = classification_record(actor=cast.users["outsider"], system=globex, answers={})
+    foreign = classification_record(actor=cast.tenant("outsider"), system=globex, answers={})
     assert (
         client.get(reverse("inventory:classification_detail", args=["acme", system.pk, foreign.pk])).status_code == 404
     )
@@ -157,7 +157,7 @@ def test_the_history_lists_every_run_with_its_reasoning_in_a_fixed_number_of_que
     client = client_for(cast.users["viewer"])
     url = reverse("inventory:classification_history", args=["acme", system.pk])
     for answers in ({}, {"annex_iii_points": [CREDIT]}, {"transparency_cases": [EU + "art-50.1"]}):
-        classification_record(actor=cast.users["owner"], system=system, answers=answers)
+        classification_record(actor=cast.tenant("owner"), system=system, answers=answers)
     client.get(url)  # warm-up
     with django_assert_num_queries(HISTORY_QUERIES):
         response = client.get(url)
@@ -165,6 +165,6 @@ def test_the_history_lists_every_run_with_its_reasoning_in_a_fixed_number_of_que
     assert "Limited risk (transparency)" in html and "High-risk" in html and "Art. 50(1)" in html
     assert html.count('class="current"') == 1
     for _ in range(12):
-        classification_record(actor=cast.users["manager"], system=system, answers={})
+        classification_record(actor=cast.tenant("manager"), system=system, answers={})
     with django_assert_num_queries(HISTORY_QUERIES):
         assert client.get(url).status_code == 200

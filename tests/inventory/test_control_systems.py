@@ -42,7 +42,7 @@ def nothing_written():
 
 def custom(cast, ref_id="ORG-1", title="Model cards", org=None):
     org = org or cast.org
-    actor = cast.users["owner"] if org == cast.org else cast.users["outsider"]
+    actor = cast.tenant("owner") if org == cast.org else cast.tenant("outsider")
     return control_create_custom(actor=actor, ref_id=ref_id, title=title)
 
 

@@ -21,6 +21,8 @@ from openaims.inventory.models import AISystem, Dataset, GatePolicy, StageTransi
 from openaims.inventory.services import part_create, part_update, supplier_create, system_update
 from openaims.inventory.vocabulary import lifecycle
 from openaims.lib.errors import Forbidden, ServiceError
+from openaims.tenancy.models import Tenant
+from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create
 from tests.inventory.conftest import add_model, make_system
 
@@ -34,7 +36,7 @@ def classify(cast, system, **answers):
 
     if eu_catalog() is None:
         load_catalog([EU_AI_ACT])
-    classification_record(actor=cast.users["owner"], system=system, answers=answers)
+    classification_record(actor=cast.tenant("owner"), system=system, answers=answers)
     return AISystem.objects.get(pk=system.pk)
 
 
@@ -42,7 +44,7 @@ def ready_for_design(cast, system=None, **values):
     """A system that meets every default item of the design & development gate."""
     system = system or make_system(cast, **values)
     system = system_update(
-        actor=cast.users["owner"],
+        actor=cast.tenant("owner"),
         system=system,
         affected_persons="Loan applicants",
         business_owner=cast.users["owner"],
@@ -60,7 +62,7 @@ def check(key, system) -> GateResult:
 
 
 def move(cast, system, to_stage, who="owner", reason=""):
-    return gates.system_transition(actor=cast.users[who], system=system, to_stage=to_stage, override_reason=reason)
+    return gates.system_transition(actor=cast.tenant(who), system=system, to_stage=to_stage, override_reason=reason)
 
 
 def events(system, action):
@@ -87,10 +89,10 @@ def temporary_item():
 def test_it_asks_for_both_owners(cast, system):
     result = check("owners_assigned", system)
     assert not result.ok and "business owner" in result.detail and "technical owner" in result.detail
-    system_update(actor=cast.users["owner"], system=system, business_owner=cast.users["manager"])
+    system_update(actor=cast.tenant("owner"), system=system, business_owner=cast.users["manager"])
     result = check("owners_assigned", system)
     assert not result.ok and "technical owner" in result.detail and "business" not in result.detail
-    system_update(actor=cast.users["owner"], system=fresh(system), technical_owner=cast.users["contributor"])
+    system_update(actor=cast.tenant("owner"), system=fresh(system), technical_owner=cast.users["contributor"])
     assert check("owners_assigned", system).ok
 
 
@@ -98,9 +100,9 @@ def test_it_asks_for_the_intended_use_and_the_affected_persons(cast):
     system = make_system(cast, intended_use="")
     result = check("intended_use_documented", system)
     assert not result.ok and "Intended use and affected persons" in result.detail
-    system_update(actor=cast.users["owner"], system=system, intended_use="Assist officers")
+    system_update(actor=cast.tenant("owner"), system=system, intended_use="Assist officers")
     assert check("intended_use_documented", system).detail == "Affected persons not described."
-    system_update(actor=cast.users["owner"], system=fresh(system), affected_persons="Applicants")
+    system_update(actor=cast.tenant("owner"), system=fresh(system), affected_persons="Applicants")
     assert check("intended_use_documented", system).ok
 
 
@@ -108,7 +110,7 @@ def test_it_asks_for_a_current_classification(cast, system):
     assert check("classification_current", system) == GateResult(False, "Not classified under the EU AI Act yet.")
     system = classify(cast, system)
     assert check("classification_current", system).ok
-    system_update(actor=cast.users["owner"], system=system, purpose="Scores credit and sets limits")
+    system_update(actor=cast.tenant("owner"), system=system, purpose="Scores credit and sets limits")
     result = check("classification_current", system)
     assert not result.ok and "classify again" in result.detail
 
@@ -129,9 +131,9 @@ def test_it_asks_for_a_registered_model(cast, system):
 def test_it_asks_for_documented_datasets(cast, system):
     owner = cast.users["owner"]
     assert check("datasets_documented", system) == GateResult(False, "No dataset documented for the system.")
-    part_create(actor=owner, system=system, kind="dataset", name="Loans 2023", source="Core banking")
+    part_create(actor=tenant_of(owner), system=system, kind="dataset", name="Loans 2023", source="Core banking")
     part_create(
-        actor=owner,
+        actor=tenant_of(owner),
         system=system,
         kind="dataset",
         name="Bureau",
@@ -143,40 +145,42 @@ def test_it_asks_for_documented_datasets(cast, system):
     assert not result.ok
     assert result.detail == "1 of 2 datasets incomplete: Loans 2023 (no provenance, no quality checks)."
     dataset = Dataset.objects.get(name="Loans 2023")
-    part_update(actor=owner, part=dataset, provenance="Export of 2024-01", quality_checks="Completeness report")
+    part_update(
+        actor=tenant_of(owner), part=dataset, provenance="Export of 2024-01", quality_checks="Completeness report"
+    )
     assert check("datasets_documented", system).ok
 
 
 def test_it_asks_every_component_for_its_supplier_and_responsibilities(cast, system):
     owner = cast.users["owner"]
     assert check("suppliers_documented", system) == GateResult(True, "No third-party components.")
-    component = part_create(actor=owner, system=system, kind="component", name="OCR API")
+    component = part_create(actor=tenant_of(owner), system=system, kind="component", name="OCR API")
     result = check("suppliers_documented", system)
     assert not result.ok and "OCR API (no supplier, no responsibilities)" in result.detail
-    supplier = supplier_create(actor=owner, organization=cast.org, name="Vision Inc")
-    part_update(actor=owner, part=component, supplier=supplier)
+    supplier = supplier_create(actor=tenant_of(owner, cast.org), name="Vision Inc")
+    part_update(actor=tenant_of(owner), part=component, supplier=supplier)
     assert "OCR API (no responsibilities)" in check("suppliers_documented", system).detail
-    part_update(actor=owner, part=component, responsibilities="They run the model; we check the output")
+    part_update(actor=tenant_of(owner), part=component, responsibilities="They run the model; we check the output")
     assert check("suppliers_documented", system).ok
 
 
 def test_it_asks_for_human_oversight(cast, system):
     owner = cast.users["owner"]
     assert not check("oversight_defined", system).ok
-    system_update(actor=owner, system=system, oversight_mode="in_the_loop")
+    system_update(actor=tenant_of(owner), system=system, oversight_mode="in_the_loop")
     result = check("oversight_defined", system)
     assert not result.ok and "not described" in result.detail
-    system_update(actor=owner, system=fresh(system), oversight_description="An officer reviews every score")
+    system_update(actor=tenant_of(owner), system=fresh(system), oversight_description="An officer reviews every score")
     assert check("oversight_defined", system).ok
-    system_update(actor=owner, system=fresh(system), oversight_mode="none", oversight_description="")
+    system_update(actor=tenant_of(owner), system=fresh(system), oversight_mode="none", oversight_description="")
     assert check("oversight_defined", system).ok, "'no human oversight' needs no description"
 
 
 def test_it_asks_for_a_system_card_of_the_current_version(cast, system):
     assert check("technical_documentation_present", system) == GateResult(False, "No system card published.")
-    card_publish(actor=cast.users["owner"], system=fresh(system))
+    card_publish(actor=cast.tenant("owner"), system=fresh(system))
     assert check("technical_documentation_present", system).ok
-    system = system_update(actor=cast.users["owner"], system=fresh(system), geography="EU, UK")
+    system = system_update(actor=cast.tenant("owner"), system=fresh(system), geography="EU, UK")
     result = check("technical_documentation_present", system)
     assert not result.ok
     assert result.detail == (
@@ -190,9 +194,7 @@ def test_it_asks_for_a_system_card_of_the_current_version(cast, system):
 
 def test_it_lets_other_capabilities_register_items(cast, system, temporary_item):
     temporary_item("impact_assessment_approved", ok=False, detail="No approved impact assessment.")
-    gates.gate_policy_update(
-        actor=cast.users["owner"], organization=cast.org, items={"design_development": ["impact_assessment_approved"]}
-    )
+    gates.gate_policy_update(actor=cast.tenant("owner"), items={"design_development": ["impact_assessment_approved"]})
     with pytest.raises(GateRefused) as refused:
         move(cast, system, "design_development")
     assert refused.value.missing == [
@@ -210,7 +212,7 @@ def test_a_failing_check_blocks_instead_of_breaking_the_page(cast, system, tempo
 
     temporary_item("broken_item")
     gates.register_item("broken_item", "Broken item", broken)
-    gates.gate_policy_update(actor=cast.users["owner"], organization=cast.org, items={"retirement": ["broken_item"]})
+    gates.gate_policy_update(actor=cast.tenant("owner"), items={"retirement": ["broken_item"]})
     with pytest.raises(GateRefused) as refused:
         move(cast, system, "retirement")
     assert refused.value.missing == [
@@ -237,8 +239,8 @@ def test_it_evaluates_many_systems_in_a_fixed_number_of_queries(cast):
             system = make_system(cast, name=f"System {n}-{i}")
             for j in range(n):
                 add_model(cast, system, name=f"m{j}")
-                part_create(actor=owner, system=system, kind="dataset", name=f"d{j}", source="s")
-                part_create(actor=owner, system=system, kind="component", name=f"c{j}")
+                part_create(actor=tenant_of(owner), system=system, kind="dataset", name=f"d{j}", source="s")
+                part_create(actor=tenant_of(owner), system=system, kind="component", name=f"c{j}")
             systems.append(fresh(system))
         return systems
 
@@ -264,12 +266,10 @@ def test_it_starts_from_the_default_gates(cast):
 def test_it_changes_what_a_stage_requires(cast, system):
     with pytest.raises(GateRefused):
         move(cast, system, "design_development")
-    gates.gate_policy_update(actor=cast.users["manager"], organization=cast.org, items={"design_development": []})
+    gates.gate_policy_update(actor=cast.tenant("manager"), items={"design_development": []})
     move(cast, system, "design_development")
     assert fresh(system).stage == "design_development"
-    gates.gate_policy_update(
-        actor=cast.users["manager"], organization=cast.org, items={"verification_validation": ["owners_assigned"]}
-    )
+    gates.gate_policy_update(actor=cast.tenant("manager"), items={"verification_validation": ["owners_assigned"]})
     with pytest.raises(GateRefused) as refused:
         move(cast, system, "verification_validation")
     assert [m["key"] for m in refused.value.missing] == ["owners_assigned"]
@@ -277,8 +277,7 @@ def test_it_changes_what_a_stage_requires(cast, system):
 
 def test_it_records_the_policy_change_with_its_diff(cast):
     gates.gate_policy_update(
-        actor=cast.users["owner"],
-        organization=cast.org,
+        actor=cast.tenant("owner"),
         items={
             "design_development": ["classification_current", "owners_assigned"],
             "deployment": ["oversight_defined"],
@@ -307,7 +306,7 @@ def test_it_records_the_policy_change_with_its_diff(cast):
 )
 def test_it_refuses_a_policy_naming_unknown_stages_or_items(cast, items, message):
     with pytest.raises(ServiceError) as refused:
-        gates.gate_policy_update(actor=cast.users["owner"], organization=cast.org, items=items)
+        gates.gate_policy_update(actor=cast.tenant("owner"), items=items)
     assert message in refused.value.message
     assert not GatePolicy.objects.exists()
 
@@ -315,15 +314,14 @@ def test_it_refuses_a_policy_naming_unknown_stages_or_items(cast, items, message
 @pytest.mark.parametrize("who", ["contributor", "auditor", "viewer", "outsider"])
 def test_it_lets_only_owners_and_managers_change_the_policy(cast, who):
     with pytest.raises(Forbidden):
-        gates.gate_policy_update(actor=cast.users[who], organization=cast.org, items={"deployment": []})
+        gates.gate_policy_update(actor=cast.tenant(who), items={"deployment": []})
     assert not GatePolicy.objects.exists()
 
 
 def test_an_unknown_key_in_the_stored_policy_does_not_block_and_survives_an_edit(cast, system, temporary_item):
     temporary_item("monitoring_plan_defined", ok=False)
     gates.gate_policy_update(
-        actor=cast.users["owner"],
-        organization=cast.org,
+        actor=cast.tenant("owner"),
         items={"design_development": ["monitoring_plan_defined"], "deployment": ["monitoring_plan_defined"]},
     )
     gates._items.pop("monitoring_plan_defined")  # the capability that provided it is gone
@@ -334,15 +332,12 @@ def test_an_unknown_key_in_the_stored_policy_does_not_block_and_survives_an_edit
     assert fresh(system).stage == "design_development"
     # Kept where it was; not addable where it was not.
     gates.gate_policy_update(
-        actor=cast.users["owner"],
-        organization=cast.org,
+        actor=cast.tenant("owner"),
         items={"deployment": ["monitoring_plan_defined", "owners_assigned"]},
     )
     assert gates.gate_policy_for(cast.org)["deployment"] == ["owners_assigned", "monitoring_plan_defined"]
     with pytest.raises(ServiceError):
-        gates.gate_policy_update(
-            actor=cast.users["owner"], organization=cast.org, items={"retirement": ["monitoring_plan_defined"]}
-        )
+        gates.gate_policy_update(actor=cast.tenant("owner"), items={"retirement": ["monitoring_plan_defined"]})
 
 
 # ---------------------------------------------------------------------------------------- transitions
@@ -362,7 +357,7 @@ def test_it_refuses_a_transition_listing_exactly_the_missing_items(cast, system)
 
 def test_it_lists_only_what_is_still_missing(cast, system):
     system_update(
-        actor=cast.users["owner"],
+        actor=cast.tenant("owner"),
         system=system,
         business_owner=cast.users["owner"],
         technical_owner=cast.users["manager"],
@@ -425,7 +420,7 @@ def test_it_refuses_an_override_without_a_reason(cast, system, reason):
 
 
 def test_the_business_owner_may_override_with_a_contributor_role(cast, system):
-    system_update(actor=cast.users["owner"], system=system, business_owner=cast.users["contributor"])
+    system_update(actor=cast.tenant("owner"), system=system, business_owner=cast.users["contributor"])
     transition = move(cast, system, "design_development", who="contributor", reason="Accepted for the pilot")
     assert transition.overridden and transition.actor == cast.users["contributor"]
     assert [m["key"] for m in transition.missing] == [
@@ -436,7 +431,7 @@ def test_the_business_owner_may_override_with_a_contributor_role(cast, system):
 
 
 def test_the_business_owner_may_not_override_without_write_permission(cast, system):
-    system_update(actor=cast.users["owner"], system=system, business_owner=cast.users["viewer"])
+    system_update(actor=cast.tenant("owner"), system=system, business_owner=cast.users["viewer"])
     with pytest.raises(Forbidden):
         move(cast, system, "design_development", who="viewer", reason="I own it")
 
@@ -445,7 +440,10 @@ def test_an_owner_acting_with_a_narrower_token_may_not_override(cast, system):
     token, _raw = api_token_create(actor=cast.tenant("owner"), name="ci", role="contributor")
     with pytest.raises(Forbidden):
         gates.system_transition(
-            actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="x", token=token
+            actor=Tenant(cast.tenant("owner").membership, token),
+            system=system,
+            to_stage="design_development",
+            override_reason="x",
         )
 
 
@@ -488,9 +486,7 @@ def test_it_retires_from_any_stage(cast):
 
 
 def test_the_retirement_gate_applies(cast, system):
-    gates.gate_policy_update(
-        actor=cast.users["owner"], organization=cast.org, items={"retirement": ["owners_assigned"]}
-    )
+    gates.gate_policy_update(actor=cast.tenant("owner"), items={"retirement": ["owners_assigned"]})
     with pytest.raises(GateRefused) as refused:
         move(cast, system, "retirement")
     assert [m["key"] for m in refused.value.missing] == ["owners_assigned"]

@@ -79,7 +79,7 @@ def test_a_manager_may_not_override(cast, api_for, system):
 
 
 def test_a_business_owner_with_a_contributor_role_may_override(cast, api_for, system):
-    system_update(actor=cast.users["owner"], system=system, business_owner=cast.users["contributor"])
+    system_update(actor=cast.tenant("owner"), system=system, business_owner=cast.users["contributor"])
     client = api_for(cast.users["contributor"], cast.org)
     assert client.get(f"{BASE}/systems/{system.pk}/gates").json()["can_override"] is True
     response = client.post(

@@ -11,7 +11,7 @@ from openaims.audittrail.models import AuditEvent
 from openaims.inventory import gates
 from openaims.inventory.models import AISystem, GatePolicy, StageTransition
 from openaims.inventory.services import part_create, system_update
-from openaims.tenancy.models import Membership, Tenant
+from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import add_model, make_system
 from tests.inventory.test_gates import ready_for_design
 
@@ -42,13 +42,6 @@ def stage_of(system) -> str:
     return AISystem.objects.values_list("stage", flat=True).get(pk=system.pk)
 
 
-def tenant_of(cast, who="owner") -> Tenant:
-    membership = Membership.objects.select_related("organization", "user").get(
-        organization=cast.org, user=cast.users[who]
-    )
-    return Tenant(membership)
-
-
 # ----------------------------------------------------------------------------------------------- panel
 
 
@@ -64,7 +57,7 @@ def test_the_system_page_shows_the_stage_and_the_next_gate(cast, client_for, sys
 
 def test_the_panel_offers_next_back_and_retirement(cast, client_for, system):
     gates.system_transition(
-        actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="Pilot"
+        actor=cast.tenant("owner"), system=system, to_stage="design_development", override_reason="Pilot"
     )
     html = client_for(cast.users["contributor"]).get(url("system", cast, system.pk)).content.decode()
     form = re.search(r'data-testid="lifecycle-form".*?</form>', html, re.S).group(0)
@@ -184,7 +177,7 @@ def test_the_history_page_issues_a_fixed_number_of_queries(cast, client_for, dja
     system = make_system(cast)
     for i in range(moves):
         stage = "retirement" if i % 2 == 0 else "inception"
-        gates.system_transition(actor=cast.users["owner"], system=system, to_stage=stage)
+        gates.system_transition(actor=cast.tenant("owner"), system=system, to_stage=stage)
     client = client_for(cast.users["owner"])
     client.get(url("lifecycle_history", cast, system.pk))  # remembers the organization in the session
     with django_assert_num_queries(HISTORY_PAGE_QUERIES):
@@ -199,14 +192,14 @@ PANEL_QUERIES = 5  # the policy, then models, datasets, components and cards onc
 def test_the_panel_evaluates_the_gates_in_a_fixed_number_of_queries(cast, django_assert_num_queries, parts):
     owner = cast.users["owner"]
     gates.gate_policy_update(
-        actor=owner, organization=cast.org, items={"design_development": BUILTIN, "retirement": BUILTIN}
+        actor=tenant_of(owner, cast.org), items={"design_development": BUILTIN, "retirement": BUILTIN}
     )
     system = make_system(cast)
     for i in range(parts):
         add_model(cast, system, name=f"model {i}")
-        part_create(actor=owner, system=system, kind="dataset", name=f"data {i}", source="CRM")
-        part_create(actor=owner, system=system, kind="component", name=f"api {i}")
-    tenant = tenant_of(cast)
+        part_create(actor=tenant_of(owner), system=system, kind="dataset", name=f"data {i}", source="CRM")
+        part_create(actor=tenant_of(owner), system=system, kind="component", name=f"api {i}")
+    tenant = cast.tenant("owner")
     system = AISystem.objects.get(pk=system.pk)
     with django_assert_num_queries(PANEL_QUERIES):
         panel = gates.lifecycle_panel(tenant, system)
@@ -216,12 +209,12 @@ def test_the_panel_evaluates_the_gates_in_a_fixed_number_of_queries(cast, django
 
 
 def test_the_panel_knows_who_may_override(cast, system):
-    assert gates.lifecycle_panel(tenant_of(cast, "owner"), system)["can_override"]
-    assert not gates.lifecycle_panel(tenant_of(cast, "manager"), system)["can_override"]
-    system = system_update(actor=cast.users["owner"], system=system, business_owner=cast.users["contributor"])
-    panel = gates.lifecycle_panel(tenant_of(cast, "contributor"), system)
+    assert gates.lifecycle_panel(cast.tenant("owner"), system)["can_override"]
+    assert not gates.lifecycle_panel(cast.tenant("manager"), system)["can_override"]
+    system = system_update(actor=cast.tenant("owner"), system=system, business_owner=cast.users["contributor"])
+    panel = gates.lifecycle_panel(cast.tenant("contributor"), system)
     assert panel["can_override"] and panel["can_transition"]
-    assert not gates.lifecycle_panel(tenant_of(cast, "viewer"), system)["can_transition"]
+    assert not gates.lifecycle_panel(cast.tenant("viewer"), system)["can_transition"]
 
 
 # ------------------------------------------------------------------------------------------ policy page
@@ -276,9 +269,7 @@ def test_an_unknown_item_on_the_policy_page_writes_nothing(cast, client_for):
 def test_the_policy_page_shows_an_item_no_capability_provides(cast, client_for):
     gates.register_item("monitoring_plan_defined", "Monitoring plan defined", lambda s: gates.GateResult(False))
     try:
-        gates.gate_policy_update(
-            actor=cast.users["owner"], organization=cast.org, items={"deployment": ["monitoring_plan_defined"]}
-        )
+        gates.gate_policy_update(actor=cast.tenant("owner"), items={"deployment": ["monitoring_plan_defined"]})
     finally:
         gates._items.pop("monitoring_plan_defined")
     html = client_for(cast.users["owner"]).get(url("lifecycle_policy", cast)).content.decode()

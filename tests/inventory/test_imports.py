@@ -33,7 +33,7 @@ def xlsx_bytes(rows) -> bytes:
 
 
 def run(cast, content, **options):
-    return systems_import(actor=cast.users["owner"], organization=cast.org, content=content, **options)
+    return systems_import(actor=cast.tenant("owner"), content=content, **options)
 
 
 def names(cast) -> list[str]:

@@ -40,7 +40,7 @@ def register(client, name, *versions, tags=None, description=""):
 
 def sync(cast, uri, **options):
     options.setdefault("allow_local_stores", True)
-    return mlflow_sync(actor=cast.users["owner"], organization=cast.org, tracking_uri=uri, **options)
+    return mlflow_sync(actor=cast.tenant("owner"), tracking_uri=uri, **options)
 
 
 def synced(cast):

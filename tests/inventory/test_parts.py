@@ -12,7 +12,7 @@ from openaims.audittrail.models import AuditEvent
 from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Resource, Supplier
 from openaims.inventory.part_selectors import parts_panel
 from openaims.inventory.services import part_create, supplier_create
-from openaims.tenancy.models import Membership, Tenant
+from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import add_model, make_system
 
 PART_MODELS = (AIModel, Dataset, Component, Resource, Supplier)
@@ -31,12 +31,6 @@ def nothing_written():
     before = snapshot()
     yield
     assert snapshot() == before
-
-
-def tenant_of(cast, role="owner") -> Tenant:
-    return Tenant(
-        Membership.objects.select_related("organization", "user").get(organization=cast.org, user=cast.users[role])
-    )
 
 
 def create_url(system, kind):
@@ -118,7 +112,7 @@ def test_it_records_every_dataset_field(cast, client_for, system):
 
 def test_it_shows_every_field_of_a_part_and_its_history_link(cast, client_for, system):
     dataset = part_create(
-        actor=cast.users["owner"],
+        actor=cast.tenant("owner"),
         system=system,
         kind="dataset",
         **{k: v for k, v in VALUES["dataset"].items() if k != "personal_data"},
@@ -143,7 +137,7 @@ def test_it_shows_every_field_of_a_part_and_its_history_link(cast, client_for, s
 @pytest.mark.parametrize("kind", CLASSES)
 def test_it_edits_each_kind_of_part_through_its_page(cast, client_for, system, kind):
     part = part_create(
-        actor=cast.users["owner"],
+        actor=cast.tenant("owner"),
         system=system,
         kind=kind,
         name="Old name",
@@ -164,7 +158,7 @@ def test_it_edits_each_kind_of_part_through_its_page(cast, client_for, system, k
 
 @pytest.mark.parametrize("kind", CLASSES)
 def test_it_removes_each_kind_of_part_through_its_page(cast, client_for, system, kind):
-    part = part_create(actor=cast.users["owner"], system=system, kind=kind, name="Gone")
+    part = part_create(actor=cast.tenant("owner"), system=system, kind=kind, name="Gone")
     response = client_for(cast.users["contributor"]).post(part_url(part, kind, "part_delete"))
     assert response.status_code == 302 and response["Location"] == system_url(system)
     assert not CLASSES[kind].objects.filter(pk=part.pk).exists()
@@ -204,7 +198,7 @@ def test_it_refuses_a_part_without_a_name_or_with_an_unknown_term(cast, client_f
 
 
 def test_it_refuses_a_supplier_of_another_organization_on_a_component(cast, client_for, system):
-    theirs = supplier_create(actor=cast.users["outsider"], organization=cast.other_org, name="Their vendor")
+    theirs = supplier_create(actor=cast.tenant("outsider"), name="Their vendor")
     with nothing_written():
         response = client_for(cast.users["owner"]).post(
             create_url(system, "component"), {"name": "API", "category": "api", "supplier": theirs.pk}
@@ -213,7 +207,7 @@ def test_it_refuses_a_supplier_of_another_organization_on_a_component(cast, clie
 
 
 def test_it_links_a_component_to_one_of_the_organizations_suppliers(cast, client_for, system):
-    vendor = supplier_create(actor=cast.users["owner"], organization=cast.org, name="Hosted LLM Inc.")
+    vendor = supplier_create(actor=cast.tenant("owner"), name="Hosted LLM Inc.")
     client = client_for(cast.users["owner"])
     assert b"Hosted LLM Inc." in client.get(create_url(system, "component")).content
     client.post(create_url(system, "component"), {**VALUES["component"], "supplier": vendor.pk})
@@ -249,19 +243,23 @@ def test_it_answers_404_for_a_part_of_another_system_or_organization(cast, clien
 
 def fill(cast, system, n: int) -> None:
     owner = cast.users["owner"]
-    vendor = supplier_create(actor=owner, organization=cast.org, name=f"Vendor {system.pk}-{n}")
+    vendor = supplier_create(actor=tenant_of(owner, cast.org), name=f"Vendor {system.pk}-{n}")
     for i in range(n):
-        part_create(actor=owner, system=system, kind="model", name=f"m{i}", version="1", model_type="llm")
-        part_create(actor=owner, system=system, kind="dataset", name=f"d{i}", purpose="training", source="x")
-        part_create(actor=owner, system=system, kind="component", name=f"c{i}", category="api", supplier=vendor)
-        part_create(actor=owner, system=system, kind="resource", name=f"r{i}", category=("compute", "human")[i % 2])
+        part_create(actor=tenant_of(owner), system=system, kind="model", name=f"m{i}", version="1", model_type="llm")
+        part_create(actor=tenant_of(owner), system=system, kind="dataset", name=f"d{i}", purpose="training", source="x")
+        part_create(
+            actor=tenant_of(owner), system=system, kind="component", name=f"c{i}", category="api", supplier=vendor
+        )
+        part_create(
+            actor=tenant_of(owner), system=system, kind="resource", name=f"r{i}", category=("compute", "human")[i % 2]
+        )
 
 
 @pytest.mark.parametrize("n", [1, 10])
 def test_the_parts_panel_costs_four_queries_whatever_the_number_of_parts(cast, django_assert_num_queries, n):
     system = make_system(cast)
     fill(cast, system, n)
-    tenant = tenant_of(cast)
+    tenant = cast.tenant("owner")
     system = AISystem.objects.select_related("organization").get(pk=system.pk)
     # models, datasets, components (suppliers joined), resources; rendering adds none
     with django_assert_num_queries(4):
@@ -276,7 +274,7 @@ def test_the_parts_panel_shows_what_each_part_still_lacks(cast, client_for, syst
     synced = add_model(cast, system, name="ranker", version="7")
     AIModel.objects.filter(pk=synced.pk).update(source="mlflow", registry_stage="champion")
     part_create(
-        actor=owner,
+        actor=tenant_of(owner),
         system=system,
         kind="dataset",
         name="Complete",
@@ -285,10 +283,10 @@ def test_the_parts_panel_shows_what_each_part_still_lacks(cast, client_for, syst
         provenance="p",
         quality_checks="q",
     )
-    part_create(actor=owner, system=system, kind="dataset", name="Thin", purpose="test", source="s")
-    part_create(actor=owner, system=system, kind="component", name="Bare API", category="api")
-    part_create(actor=owner, system=system, kind="resource", name="Labelling team", category="human")
-    html = render_to_string("inventory/_parts_panel.html", {"panel": parts_panel(tenant_of(cast), system)})
+    part_create(actor=tenant_of(owner), system=system, kind="dataset", name="Thin", purpose="test", source="s")
+    part_create(actor=tenant_of(owner), system=system, kind="component", name="Bare API", category="api")
+    part_create(actor=tenant_of(owner), system=system, kind="resource", name="Labelling team", category="human")
+    html = render_to_string("inventory/_parts_panel.html", {"panel": parts_panel(cast.tenant("owner"), system)})
     assert "MLflow" in html and "champion" in html
     assert html.count('data-doc="complete"') == 1 and "missing: provenance, quality checks" in html
     assert 'data-resp="no"' in html
@@ -297,7 +295,7 @@ def test_the_parts_panel_shows_what_each_part_still_lacks(cast, client_for, syst
 
 
 def test_the_parts_panel_offers_no_add_links_to_readers(cast, system):
-    html = render_to_string("inventory/_parts_panel.html", {"panel": parts_panel(tenant_of(cast, "auditor"), system)})
+    html = render_to_string("inventory/_parts_panel.html", {"panel": parts_panel(cast.tenant("auditor"), system)})
     assert "add-model" not in html and "No model recorded." in html
 
 

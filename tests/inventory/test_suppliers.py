@@ -12,6 +12,7 @@ from openaims.audittrail.models import AuditEvent
 from openaims.inventory.models import Supplier
 from openaims.inventory.part_selectors import contract_flag
 from openaims.inventory.services import part_create, supplier_create
+from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import make_system
 from tests.inventory.test_parts import nothing_written
 
@@ -28,7 +29,7 @@ def days(n: int) -> datetime.date:
 
 
 def add(cast, name, **values) -> Supplier:
-    return supplier_create(actor=cast.users["owner"], organization=cast.org, name=name, **values)
+    return supplier_create(actor=cast.tenant("owner"), name=name, **values)
 
 
 def test_it_adds_a_supplier_through_its_page(cast, client_for):
@@ -89,7 +90,7 @@ def test_it_deletes_an_unused_supplier(cast, client_for):
 
 def test_it_refuses_to_delete_a_supplier_while_components_use_it(cast, client_for, system):
     supplier = add(cast, "Hosted LLM Inc.")
-    part_create(actor=cast.users["owner"], system=system, kind="component", name="Chat API", supplier=supplier)
+    part_create(actor=cast.tenant("owner"), system=system, kind="component", name="Chat API", supplier=supplier)
     client = client_for(cast.users["owner"])
     with nothing_written():
         response = client.post(url("supplier_delete", supplier), follow=True)
@@ -102,9 +103,9 @@ def test_it_shows_what_a_supplier_supplies_across_systems(cast, client_for):
     owner = cast.users["owner"]
     first = make_system(cast, name="Credit scoring")
     second = make_system(cast, name="Support chatbot", purpose="Answers customer questions")
-    part_create(actor=owner, system=first, kind="component", name="Scoring API", supplier=supplier)
+    part_create(actor=tenant_of(owner), system=first, kind="component", name="Scoring API", supplier=supplier)
     part_create(
-        actor=owner,
+        actor=tenant_of(owner),
         system=second,
         kind="component",
         name="Chat API",
@@ -146,7 +147,7 @@ def test_it_flags_contracts_that_ended_or_end_within_90_days(cast, client_for):
 def test_it_searches_counts_components_and_pages_the_register(cast, client_for, system):
     vendor = add(cast, "Vector DB GmbH", contact="sales@vector.example")
     for i in range(3):
-        part_create(actor=cast.users["owner"], system=system, kind="component", name=f"c{i}", supplier=vendor)
+        part_create(actor=cast.tenant("owner"), system=system, kind="component", name=f"c{i}", supplier=vendor)
     for i in range(55):
         add(cast, f"Supplier {i:02}")
     client = client_for(cast.users["viewer"])
@@ -160,7 +161,7 @@ def test_it_searches_counts_components_and_pages_the_register(cast, client_for, 
 
 
 def test_it_answers_404_for_a_supplier_of_another_organization(cast, client_for):
-    theirs = supplier_create(actor=cast.users["outsider"], organization=cast.other_org, name="Theirs")
+    theirs = supplier_create(actor=cast.tenant("outsider"), name="Theirs")
     client = client_for(cast.users["owner"])
     assert client.get(url("supplier_detail", theirs)).status_code == 404
     with nothing_written():
@@ -177,7 +178,7 @@ SUPPLIERS_PAGE_QUERIES = 6
 def test_the_register_issues_a_fixed_number_of_queries(cast, client_for, django_assert_num_queries, system, n):
     for i in range(n):
         supplier = add(cast, f"Supplier {i:02}", contract_ends=days(i * 10 - 20))
-        part_create(actor=cast.users["owner"], system=system, kind="component", name=f"c{i}", supplier=supplier)
+        part_create(actor=cast.tenant("owner"), system=system, kind="component", name=f"c{i}", supplier=supplier)
     client = client_for(cast.users["owner"])
     client.get(LIST)  # remembers the organization in the session
     with django_assert_num_queries(SUPPLIERS_PAGE_QUERIES):

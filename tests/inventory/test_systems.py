@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from openaims.audittrail.models import AuditEvent
 from openaims.inventory.models import AIModel, AISystem, Classification
 from openaims.inventory.services import system_update
+from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import add_model, make_system
 from tests.tenancy.rows import row_counts
 
@@ -125,7 +126,7 @@ def test_it_sorts_the_register(cast, client_for, register, sort, expected):
 
 
 def test_it_sorts_by_the_latest_change(cast, client_for, register):
-    system_update(actor=cast.users["owner"], system=register["chatbot"], geography="EU")
+    system_update(actor=cast.tenant("owner"), system=register["chatbot"], geography="EU")
     response = client_for(cast.users["viewer"]).get(page("systems"), {"sort": "-updated"})
     assert refs(response)[0] == "AIS-2"
 
@@ -326,7 +327,7 @@ def test_it_checks_for_similar_systems_while_typing(cast, client_for, register):
 
 def test_it_shows_a_system_with_its_register_fields(cast, client_for, register):
     system = register["credit"]
-    system_update(actor=cast.users["owner"], system=system, oversight_mode="on_the_loop", geography="EU, UK")
+    system_update(actor=cast.tenant("owner"), system=system, oversight_mode="on_the_loop", geography="EU, UK")
     response = client_for(cast.users["viewer"]).get(page("system", system.pk))
     html = response.content.decode()
     assert response.status_code == 200
@@ -371,15 +372,15 @@ def test_the_system_page_costs_the_same_with_many_parts(cast, client_for):
     from openaims.inventory.services import part_create, supplier_create
 
     client = client_for(cast.users["owner"])
-    supplier = supplier_create(actor=cast.users["owner"], organization=cast.org, name="Vendor")
+    supplier = supplier_create(actor=cast.tenant("owner"), name="Vendor")
     counts = []
     for parts in (1, 10):
         system = make_system(cast, name=f"System with {parts}")
         for n in range(parts):
             add_model(cast, system, name=f"m{n}")
-            part_create(actor=cast.users["owner"], system=system, kind="dataset", name=f"d{n}", source="x")
-            part_create(actor=cast.users["owner"], system=system, kind="component", name=f"c{n}", supplier=supplier)
-            part_create(actor=cast.users["owner"], system=system, kind="resource", name=f"r{n}")
+            part_create(actor=cast.tenant("owner"), system=system, kind="dataset", name=f"d{n}", source="x")
+            part_create(actor=cast.tenant("owner"), system=system, kind="component", name=f"c{n}", supplier=supplier)
+            part_create(actor=cast.tenant("owner"), system=system, kind="resource", name=f"r{n}")
         client.get(page("system", system.pk))  # warm-up
         with CaptureQueriesContext(connection) as queries:
             assert client.get(page("system", system.pk)).status_code == 200
@@ -526,7 +527,7 @@ def test_it_gives_every_register_object_a_history_page_linking_back(cast, client
     from openaims.inventory.services import part_create, supplier_create
 
     owner, system = cast.users["owner"], register["credit"]
-    supplier = supplier_create(actor=owner, organization=cast.org, name="Bureau Ltd")
+    supplier = supplier_create(actor=tenant_of(owner, cast.org), name="Bureau Ltd")
     objects = {
         "inventory.aisystem": (system, page("system", system.pk)),
         "inventory.supplier": (supplier, page("supplier_detail", supplier.pk)),
@@ -537,7 +538,7 @@ def test_it_gives_every_register_object_a_history_page_linking_back(cast, client
         ("component", {"name": "Bureau API", "supplier": supplier}),
         ("resource", {"name": "GPU pool"}),
     ]:
-        part = part_create(actor=owner, system=system, kind=kind, **values)
+        part = part_create(actor=tenant_of(owner), system=system, kind=kind, **values)
         objects[part._meta.label_lower] = (part, page("part_detail", system.pk, kind, part.pk))
     client = client_for(cast.users["viewer"])
     for label, (obj, url) in objects.items():

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from openaims.inventory.exports import COLUMNS
 from openaims.inventory.models import AISystem
 from openaims.inventory.services import SYSTEM_FIELDS, part_create
+from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import add_model, make_system
 
 
@@ -33,8 +34,8 @@ def register(cast):
     )
     add_model(cast, credit, name="scorer", version="1")
     add_model(cast, credit, name="scorer", version="2")
-    part_create(actor=owner, system=credit, kind="dataset", name="Loans 2020-2024")
-    part_create(actor=owner, system=credit, kind="component", name="Bureau API")
+    part_create(actor=tenant_of(owner), system=credit, kind="dataset", name="Loans 2020-2024")
+    part_create(actor=tenant_of(owner), system=credit, kind="component", name="Bureau API")
     chatbot = make_system(cast, name="=HYPERLINK(evil)", purpose="Answers questions", role="deployer", technique="llm")
     AISystem.objects.filter(pk=chatbot.pk).update(risk_class="limited_risk")  # set-up only
     make_system(cast, org=cast.other_org, name="Globex system")

@@ -15,10 +15,9 @@ C25 = "urn:openaims:iso42001-2023:c.2.5"  # objective: fairness
 
 def make_system(cast, name="Credit scoring", *, org=None):
     organization = org or cast.org
-    actor = cast.users["owner"] if organization == cast.org else cast.users["outsider"]
+    actor = cast.tenant("owner") if organization == cast.org else cast.tenant("outsider")
     return system_create(
         actor=actor,
-        organization=organization,
         name=name,
         purpose="Scores credit applications",
         role="provider",
@@ -30,13 +29,13 @@ def make_risk(cast, title="Biased credit decisions", *, actor=None, owner=None, 
     """A risk in acme recorded by the owner (alice) unless told otherwise."""
     organization = org or cast.org
     if actor is None:
-        actor = cast.users["owner"] if organization == cast.org else cast.users["outsider"]
-    return risk_create(actor=actor, organization=organization, title=title, owner=owner, **values)
+        actor = cast.tenant("owner") if organization == cast.org else cast.tenant("outsider")
+    return risk_create(actor=actor, title=title, owner=owner, **values)
 
 
 def assess(cast, risk, il, ic, option="", rl=None, rc=None, *, actor=None, **kw):
     return risk_assess(
-        actor=actor or cast.users["contributor"],
+        actor=actor or cast.tenant("contributor"),
         risk=risk,
         inherent_likelihood=il,
         inherent_consequence=ic,

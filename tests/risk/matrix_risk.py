@@ -31,14 +31,14 @@ BASE = "/api/v1"
 
 
 def risk_pk(cast) -> int:
-    return risk_create(actor=cast.users["owner"], organization=cast.org, title="Biased decisions").pk
+    return risk_create(actor=cast.tenant("owner"), title="Biased decisions").pk
 
 
 def assessed_pk(cast) -> int:
     """Recorded by alice (owner), owned by mona (manager), residual high: only mona may accept."""
-    risk = risk_create(actor=cast.users["owner"], organization=cast.org, title="Drift", owner=cast.users["manager"])
+    risk = risk_create(actor=cast.tenant("owner"), title="Drift", owner=cast.users["manager"])
     risk_assess(
-        actor=cast.users["owner"],
+        actor=cast.tenant("owner"),
         risk=risk,
         inherent_likelihood=5,
         inherent_consequence=5,
@@ -50,14 +50,14 @@ def assessed_pk(cast) -> int:
 
 
 def closed_pk(cast) -> int:
-    risk = risk_create(actor=cast.users["owner"], organization=cast.org, title="Retired")
-    risk_close(actor=cast.users["owner"], risk=risk)
+    risk = risk_create(actor=cast.tenant("owner"), title="Retired")
+    risk_close(actor=cast.tenant("owner"), risk=risk)
     return risk.pk
 
 
 def action_path(cast) -> str:
-    risk = risk_create(actor=cast.users["owner"], organization=cast.org, title="Drift")
-    action = treatment_action_create(actor=cast.users["owner"], risk=risk, title="Retrain")
+    risk = risk_create(actor=cast.tenant("owner"), title="Drift")
+    action = treatment_action_create(actor=cast.tenant("owner"), risk=risk, title="Retrain")
     return f"{risk.pk}/actions/{action.pk}"
 
 
@@ -68,16 +68,16 @@ def adopted(cast) -> Control:
 
 
 def selection(cast) -> str:
-    risk = risk_create(actor=cast.users["owner"], organization=cast.org, title="Drift")
+    risk = risk_create(actor=cast.tenant("owner"), title="Drift")
     control = adopted(cast)
-    risk_select_control(actor=cast.users["owner"], risk=risk, control=control)
+    risk_select_control(actor=cast.tenant("owner"), risk=risk, control=control)
     return f"{risk.pk}/controls/{control.pk}"
 
 
 def with_draft(cast) -> str:
     content = default_criteria().as_json()
     content["name"] = "Next"
-    criteria_draft_save(actor=cast.users["owner"], organization=cast.org, content=content)
+    criteria_draft_save(actor=cast.tenant("owner"), content=content)
     return ""
 
 

@@ -23,6 +23,7 @@ from openaims.risk.services import (
     criteria_publish,
     current_criteria,
 )
+from openaims.tenancy.selectors import tenant_of
 from tests.risk.conftest import assess, make_risk
 
 
@@ -162,8 +163,8 @@ class TestValidation:
 class TestVersions:
     def test_it_creates_version_1_from_the_default_on_first_use_and_audits_it(self, cast):
         assert current_criteria(cast.org) is None
-        first = criteria_ensure(actor=cast.users["manager"], organization=cast.org)
-        again = criteria_ensure(actor=cast.users["manager"], organization=cast.org)
+        first = criteria_ensure(actor=cast.tenant("manager"))
+        again = criteria_ensure(actor=cast.tenant("manager"))
         assert first.pk == again.pk and first.number == 1 and not first.is_draft
         assert first.data == default_criteria()
         event = AuditEvent.objects.get(object_type="risk.riskcriteria", object_id=str(first.pk))
@@ -173,10 +174,8 @@ class TestVersions:
         risk = make_risk(cast)
         first = assess(cast, risk, 4, 4)
         assert first.criteria.number == 1 and risk.__class__.objects.get(pk=risk.pk).criteria_id == first.criteria_id
-        criteria_draft_save(
-            actor=cast.users["manager"], organization=cast.org, content=three_by_three(), note="Simpler scales"
-        )
-        published = criteria_publish(actor=cast.users["manager"], organization=cast.org)
+        criteria_draft_save(actor=cast.tenant("manager"), content=three_by_three(), note="Simpler scales")
+        published = criteria_publish(actor=cast.tenant("manager"))
         second = assess(cast, risk, 2, 2)
         assert published.number == 2 and second.criteria_id == published.pk
         assert second.inherent_level == "high"  # level from the 3x3 matrix now in force
@@ -185,17 +184,17 @@ class TestVersions:
 
     def test_a_draft_is_not_in_force_until_published(self, cast):
         manager = cast.users["manager"]
-        draft = criteria_draft_save(actor=manager, organization=cast.org, content=three_by_three())
+        draft = criteria_draft_save(actor=tenant_of(manager, cast.org), content=three_by_three())
         assert draft.is_draft and draft.number == 2
         assert current_criteria(cast.org).number == 1
         assert assess(cast, make_risk(cast), 3, 3).criteria.number == 1
 
     def test_saving_again_replaces_the_draft_and_never_touches_a_published_version(self, cast):
         manager = cast.users["manager"]
-        v1 = criteria_ensure(actor=manager, organization=cast.org)
+        v1 = criteria_ensure(actor=tenant_of(manager, cast.org))
         v1_content = copy.deepcopy(v1.content)
-        criteria_draft_save(actor=manager, organization=cast.org, content=three_by_three())
-        criteria_draft_save(actor=manager, organization=cast.org, content=three_by_three(name="Second try"))
+        criteria_draft_save(actor=tenant_of(manager, cast.org), content=three_by_three())
+        criteria_draft_save(actor=tenant_of(manager, cast.org), content=three_by_three(name="Second try"))
         assert RiskCriteria.objects.filter(organization=cast.org).count() == 2
         v1.refresh_from_db()
         assert v1.content == v1_content
@@ -204,31 +203,31 @@ class TestVersions:
 
     def test_it_refuses_to_publish_a_draft_equal_to_the_version_in_force(self, cast):
         manager = cast.users["manager"]
-        criteria_draft_save(actor=manager, organization=cast.org, content=default_criteria())
+        criteria_draft_save(actor=tenant_of(manager, cast.org), content=default_criteria())
         with pytest.raises(Conflict, match="same as version 1"):
-            criteria_publish(actor=manager, organization=cast.org)
+            criteria_publish(actor=tenant_of(manager, cast.org))
 
     def test_it_refuses_to_publish_or_discard_without_a_draft(self, cast):
         with pytest.raises(Conflict):
-            criteria_publish(actor=cast.users["manager"], organization=cast.org)
+            criteria_publish(actor=cast.tenant("manager"))
         with pytest.raises(Conflict):
-            criteria_draft_discard(actor=cast.users["manager"], organization=cast.org)
+            criteria_draft_discard(actor=cast.tenant("manager"))
 
     def test_it_discards_a_draft(self, cast):
         manager = cast.users["manager"]
-        criteria_draft_save(actor=manager, organization=cast.org, content=three_by_three())
-        criteria_draft_discard(actor=manager, organization=cast.org)
+        criteria_draft_save(actor=tenant_of(manager, cast.org), content=three_by_three())
+        criteria_draft_discard(actor=tenant_of(manager, cast.org))
         assert list(RiskCriteria.objects.filter(organization=cast.org).values_list("number", flat=True)) == [1]
 
     def test_it_refuses_invalid_draft_content(self, cast):
         bad = three_by_three(matrix=[["low"]])
         with pytest.raises(ServiceError, match="not valid"):
-            criteria_draft_save(actor=cast.users["manager"], organization=cast.org, content=bad)
+            criteria_draft_save(actor=cast.tenant("manager"), content=bad)
 
     def test_versions_belong_to_one_organization(self, cast):
-        criteria_ensure(actor=cast.users["owner"], organization=cast.org)
-        criteria_draft_save(actor=cast.users["outsider"], organization=cast.other_org, content=three_by_three())
-        criteria_publish(actor=cast.users["outsider"], organization=cast.other_org)
+        criteria_ensure(actor=cast.tenant("owner"))
+        criteria_draft_save(actor=cast.tenant("outsider"), content=three_by_three())
+        criteria_publish(actor=cast.tenant("outsider"))
         assert current_criteria(cast.org).data == default_criteria()
         assert current_criteria(cast.other_org).number == 2
         assert isinstance(current_criteria(cast.other_org).data, CriteriaData)

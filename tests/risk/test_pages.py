@@ -82,7 +82,7 @@ class TestRegister:
     def test_it_hides_closed_risks_unless_asked(self, cast, client_for):
         from openaims.risk.services import risk_close
 
-        risk_close(actor=cast.users["owner"], risk=make_risk(cast, "Old"))
+        risk_close(actor=cast.tenant("owner"), risk=make_risk(cast, "Old"))
         client = client_for(cast.users["viewer"])
         assert not client.get(url("register", cast)).context["page"].object_list
         assert len(client.get(url("register", cast) + "?status=all").context["page"].object_list) == 1
@@ -188,7 +188,7 @@ class TestExports:
         assess(cast, risk, 4, 4, "modify", 2, 2)
         from openaims.risk.services import treatment_action_create
 
-        treatment_action_create(actor=cast.users["owner"], risk=risk, title="Weekly drift check")
+        treatment_action_create(actor=cast.tenant("owner"), risk=risk, title="Weekly drift check")
         html = risk_pdf.treatment_plan_html(
             risk_exports(cast), risk_pdf.PlanMeta(organization="Acme AI", slug="acme", criteria_version=1), levels()
         )
@@ -251,7 +251,7 @@ class TestRiskPages:
         assess(cast, risk, 4, 4)
         assess(cast, risk, 4, 4, "modify", 2, 2)
         control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Bias")
-        risk_select_control(actor=cast.users["owner"], risk=risk, control=control)
+        risk_select_control(actor=cast.tenant("owner"), risk=risk, control=control)
         response = client_for(cast.users["viewer"]).get(url("risk", cast, risk.pk))
         html = response.content.decode()
         assert response.status_code == 200
@@ -291,7 +291,7 @@ class TestRiskPages:
         assert not Risk.objects.get().has_inherent
 
     def test_the_author_is_refused_acceptance_with_the_reason_on_the_page(self, cast, client_for):
-        risk = make_risk(cast, actor=cast.users["manager"], owner=cast.users["manager"])
+        risk = make_risk(cast, actor=cast.tenant("manager"), owner=cast.users["manager"])
         assess(cast, risk, 2, 2, "modify", 1, 1)
         client = client_for(cast.users["manager"])
         page = client.get(url("risk", cast, risk.pk)).content.decode()
@@ -321,11 +321,11 @@ class TestRiskPages:
     def test_only_withdrawn_acceptances_are_listed_as_earlier(self, cast, client_for):
         risk = make_risk(cast, owner=cast.users["manager"])
         assess(cast, risk, 4, 4, "modify", 2, 2)
-        risk_accept(actor=cast.users["manager"], risk=risk, note="First sign-off")
+        risk_accept(actor=cast.tenant("manager"), risk=risk, note="First sign-off")
         html = client_for(cast.users["viewer"]).get(url("risk", cast, risk.pk)).content.decode()
         assert 'data-testid="acceptance"' in html and "Earlier acceptances" not in html
         assess(cast, risk, 4, 4, "modify", 1, 2)  # a new assessment withdraws the acceptance
-        risk_accept(actor=cast.users["manager"], risk=risk, note="Second sign-off")
+        risk_accept(actor=cast.tenant("manager"), risk=risk, note="Second sign-off")
         html = client_for(cast.users["viewer"]).get(url("risk", cast, risk.pk)).content.decode()
         assert "Earlier acceptances (1)" in html and html.count("— withdrawn") == 1
 

@@ -40,7 +40,7 @@ class TestRecording:
         assert str(second) == "R-2 Two" and first.status == RiskStatus.IDENTIFIED
 
     def test_the_demo_call_still_works(self, cast):
-        risk = risk_create(actor=cast.users["manager"], organization=cast.org, title="Drift", owner=cast.users["owner"])
+        risk = risk_create(actor=cast.tenant("manager"), title="Drift", owner=cast.users["owner"])
         assert risk.owner == cast.users["owner"] and risk.created_by == cast.users["manager"]
 
     def test_it_links_systems_annex_c_sources_and_objectives(self, cast, iso):
@@ -88,7 +88,7 @@ class TestRecording:
         a, b = make_system(cast, "A"), make_system(cast, "B")
         risk = make_risk(cast, systems=[a])
         risk_update(
-            actor=cast.users["contributor"], risk=risk, title="Renamed", systems=[b], owner=cast.users["viewer"]
+            actor=cast.tenant("contributor"), risk=risk, title="Renamed", systems=[b], owner=cast.users["viewer"]
         )
         risk.refresh_from_db()
         assert risk.title == "Renamed" and risk.owner == cast.users["viewer"]
@@ -98,7 +98,7 @@ class TestRecording:
 
     def test_it_refuses_to_change_scores_through_an_update(self, cast):
         with pytest.raises(ServiceError, match="cannot change inherent_level"):
-            risk_update(actor=cast.users["owner"], risk=make_risk(cast), inherent_level="low")
+            risk_update(actor=cast.tenant("owner"), risk=make_risk(cast), inherent_level="low")
 
 
 class TestAssessment:
@@ -148,7 +148,7 @@ class TestAssessment:
     def test_a_new_assessment_withdraws_the_acceptance(self, cast):
         risk = make_risk(cast, owner=cast.users["manager"])
         assess(cast, risk, 3, 3, "modify", 2, 2)
-        risk_accept(actor=cast.users["manager"], risk=risk)
+        risk_accept(actor=cast.tenant("manager"), risk=risk)
         assess(cast, risk, 3, 3, "modify", 1, 2)
         risk.refresh_from_db()
         acceptance = RiskAcceptance.objects.get(risk=risk)
@@ -157,10 +157,10 @@ class TestAssessment:
 
     def test_it_refuses_to_assess_a_closed_risk_until_reopened(self, cast):
         risk = make_risk(cast)
-        risk_close(actor=cast.users["owner"], risk=risk, reason="System retired")
+        risk_close(actor=cast.tenant("owner"), risk=risk, reason="System retired")
         with pytest.raises(Conflict, match="closed"):
             assess(cast, risk, 2, 2)
-        risk_reopen(actor=cast.users["owner"], risk=risk)
+        risk_reopen(actor=cast.tenant("owner"), risk=risk)
         risk.refresh_from_db()
         assert risk.status == RiskStatus.IDENTIFIED
         assess(cast, risk, 2, 2)
@@ -169,7 +169,7 @@ class TestAssessment:
         yesterday = timezone.localdate() - timedelta(days=1)
         risk = make_risk(cast, review_date=yesterday)
         assert risk.review_overdue()
-        risk_close(actor=cast.users["owner"], risk=risk)
+        risk_close(actor=cast.tenant("owner"), risk=risk)
         risk.refresh_from_db()
         assert not risk.review_overdue()  # closed risks are not reviewed
 
@@ -178,17 +178,17 @@ class TestTreatmentPlan:
     def test_it_adds_changes_and_removes_actions_recording_them_on_the_risk(self, cast):
         risk = make_risk(cast)
         action = treatment_action_create(
-            actor=cast.users["contributor"],
+            actor=cast.tenant("contributor"),
             risk=risk,
             title="Retrain on balanced data",
             owner=cast.users["contributor"],
             due_date=timezone.localdate() + timedelta(days=30),
         )
         assert action.status == ActionStatus.PLANNED and not action.overdue()
-        treatment_action_update(actor=cast.users["contributor"], action=action, status=ActionStatus.DONE)
+        treatment_action_update(actor=cast.tenant("contributor"), action=action, status=ActionStatus.DONE)
         action.refresh_from_db()
         assert action.completed_at is not None
-        treatment_action_delete(actor=cast.users["manager"], action=action)
+        treatment_action_delete(actor=cast.tenant("manager"), action=action)
         actions = list(
             AuditEvent.objects.filter(object_type="risk.risk", object_id=str(risk.pk)).values_list("action", flat=True)
         )
@@ -196,16 +196,19 @@ class TestTreatmentPlan:
 
     def test_an_open_action_past_its_due_date_is_overdue(self, cast):
         action = treatment_action_create(
-            actor=cast.users["owner"], risk=make_risk(cast), title="Audit", due_date=timezone.localdate() - timedelta(1)
+            actor=cast.tenant("owner"),
+            risk=make_risk(cast),
+            title="Audit",
+            due_date=timezone.localdate() - timedelta(1),
         )
         assert action.overdue()
 
     def test_it_refuses_an_unknown_status_and_an_outside_owner(self, cast):
         risk = make_risk(cast)
         with pytest.raises(ServiceError, match="unknown action status"):
-            treatment_action_create(actor=cast.users["owner"], risk=risk, title="X", status="finished")
+            treatment_action_create(actor=cast.tenant("owner"), risk=risk, title="X", status="finished")
         with pytest.raises(ServiceError, match="member"):
-            treatment_action_create(actor=cast.users["owner"], risk=risk, title="X", owner=cast.users["outsider"])
+            treatment_action_create(actor=cast.tenant("owner"), risk=risk, title="X", owner=cast.users["outsider"])
 
 
 class TestGate:
@@ -224,14 +227,14 @@ class TestGate:
         assess(cast, risk, 5, 5, "modify", 4, 4)  # high: above appetite
         ok, detail = system_risk_gate(system)
         assert not ok and "above appetite and not accepted: R-1" in detail
-        risk_accept(actor=cast.users["manager"], risk=risk)
+        risk_accept(actor=cast.tenant("manager"), risk=risk)
         assert system_risk_gate(system)[0]
 
     def test_a_residual_risk_within_appetite_passes_without_acceptance(self, cast):
         system, other = make_system(cast, "A"), make_system(cast, "B")
         assess(cast, make_risk(cast, systems=[system]), 3, 3, "modify", 1, 2)
         closed = make_risk(cast, systems=[system])
-        risk_close(actor=cast.users["owner"], risk=closed)  # closed risks do not count
+        risk_close(actor=cast.tenant("owner"), risk=closed)  # closed risks do not count
         answers = system_risk_gates([system.pk, other.pk])
         assert answers[system.pk][0] and answers[other.pk] == (False, GATE_NO_RISK)
 

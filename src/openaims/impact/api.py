@@ -209,7 +209,7 @@ def assessments_create(request, org: str, payload: AssessmentIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = _system(tenant, payload.system_id)
     a = services.impact_assessment_create(
-        actor=tenant.user, system=system, template=payload.template, sector=payload.sector, trigger=payload.trigger
+        actor=tenant, system=system, template=payload.template, sector=payload.sector, trigger=payload.trigger
     )
     return Status(201, _detail(tenant, a.pk))
 
@@ -226,7 +226,7 @@ def assessments_update(request, org: str, assessment_id: int, payload: Assessmen
     tenant = tenant_for(request, org, Perm.WRITE)
     a = get_assessment_for_tenant(tenant, assessment_id)
     services.impact_assessment_update(
-        actor=tenant.user,
+        actor=tenant,
         assessment=a,
         sections=payload.sections,
         fria=payload.fria,
@@ -239,7 +239,7 @@ def assessments_update(request, org: str, assessment_id: int, payload: Assessmen
 def assessments_submit(request, org: str, assessment_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     a = get_assessment_for_tenant(tenant, assessment_id)
-    services.impact_assessment_submit(actor=tenant.user, assessment=a)
+    services.impact_assessment_submit(actor=tenant, assessment=a)
     return _detail(tenant, a.pk)
 
 
@@ -249,7 +249,7 @@ def assessments_approve(request, org: str, assessment_id: int, payload: ApproveI
     tenant = tenant_for(request, org, Perm.APPROVE)
     a = get_assessment_for_tenant(tenant, assessment_id)
     services.impact_assessment_approve(
-        actor=tenant.user, assessment=a, decision=payload.decision, review_date=payload.review_date, role=tenant.role
+        actor=tenant, assessment=a, decision=payload.decision, review_date=payload.review_date
     )
     return _detail(tenant, a.pk)
 
@@ -258,7 +258,7 @@ def assessments_approve(request, org: str, assessment_id: int, payload: ApproveI
 def assessments_return(request, org: str, assessment_id: int, payload: ReturnIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
     a = get_assessment_for_tenant(tenant, assessment_id)
-    services.impact_assessment_return(actor=tenant.user, assessment=a, reason=payload.reason, role=tenant.role)
+    services.impact_assessment_return(actor=tenant, assessment=a, reason=payload.reason)
     return _detail(tenant, a.pk)
 
 
@@ -267,7 +267,7 @@ def assessments_new_version(request, org: str, assessment_id: int, payload: NewV
     """Copy the latest, approved version into a new draft (the approved one never changes)."""
     tenant = tenant_for(request, org, Perm.WRITE)
     a = get_assessment_for_tenant(tenant, assessment_id)
-    new = services.impact_assessment_new_version(actor=tenant.user, assessment=a, trigger=payload.trigger)
+    new = services.impact_assessment_new_version(actor=tenant, assessment=a, trigger=payload.trigger)
     return Status(201, _detail(tenant, new.pk))
 
 
@@ -284,7 +284,7 @@ def impacts_create(request, org: str, assessment_id: int, payload: ImpactIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     a = get_assessment_for_tenant(tenant, assessment_id)
     values = payload.model_dump(exclude={"risk_id"})
-    impact = services.impact_add(actor=tenant.user, assessment=a, risk=_risk(tenant, payload.risk_id), **values)
+    impact = services.impact_add(actor=tenant, assessment=a, risk=_risk(tenant, payload.risk_id), **values)
     return Status(201, _impact(impact))
 
 
@@ -297,7 +297,7 @@ def impacts_update(request, org: str, assessment_id: int, impact_id: int, payloa
     values = {name: getattr(payload, name) for name in given if name != "risk_id"}
     if "risk_id" in given:
         values["risk"] = _risk(tenant, payload.risk_id)
-    impact = services.impact_update(actor=tenant.user, impact=impact, **values)
+    impact = services.impact_update(actor=tenant, impact=impact, **values)
     return _impact(impact)
 
 
@@ -306,5 +306,5 @@ def impacts_delete(request, org: str, assessment_id: int, impact_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     a = get_assessment_for_tenant(tenant, assessment_id)
     impact = get_impact_for_tenant(tenant, a, impact_id)
-    services.impact_delete(actor=tenant.user, impact=impact)
+    services.impact_delete(actor=tenant, impact=impact)
     return Status(204, None)

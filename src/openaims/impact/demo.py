@@ -163,17 +163,19 @@ def seed_demo_impact(users: dict) -> int:
     org = Organization.objects.filter(slug=ORG).first()
     if org is None:
         return 0
-    assessor, approver = users["chen"], users["maria"]
+    from openaims.tenancy.selectors import tenant_of
+
+    assessor, approver = tenant_of(users["chen"], org), tenant_of(users["maria"], org)
     made = 0
     for name, spec in DEMO.items():
         system = AISystem.objects.filter(organization=org, name=name).first()
         if system is None or ImpactAssessment.objects.filter(system=system).exists():
             continue
-        assessment = impact_assessment_create(actor=assessor, system=system, sector=spec["sector"])
-        impact_assessment_update(actor=assessor, assessment=assessment, sections=spec["sections"])
+        assessment = impact_assessment_create(actor=tenant_of(assessor), system=system, sector=spec["sector"])
+        impact_assessment_update(actor=tenant_of(assessor), assessment=assessment, sections=spec["sections"])
         if assessment.fria_required:
             impact_assessment_update(
-                actor=assessor,
+                actor=tenant_of(assessor),
                 assessment=assessment,
                 fria={key: spec["sections"]["scope"] for key in assessment.fria},
             )
@@ -181,8 +183,8 @@ def seed_demo_impact(users: dict) -> int:
             impact = dict(impact)
             title = impact.pop("risk_title", None)
             risk = Risk.objects.filter(organization=org, title=title).first() if title else None
-            impact_add(actor=assessor, assessment=assessment, risk=risk, **impact)
-        impact_assessment_submit(actor=assessor, assessment=assessment)
-        impact_assessment_approve(actor=approver, assessment=assessment, decision=spec["decision"])
+            impact_add(actor=tenant_of(assessor), assessment=assessment, risk=risk, **impact)
+        impact_assessment_submit(actor=tenant_of(assessor), assessment=assessment)
+        impact_assessment_approve(actor=tenant_of(approver), assessment=assessment, decision=spec["decision"])
         made += 1
     return made

@@ -22,8 +22,9 @@ from openaims.impact import selectors
 from openaims.impact.catalog import impact_catalog
 from openaims.impact.models import EDITABLE, Impact, ImpactAssessment, ImpactKind, Status, Trigger
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
-from openaims.tenancy.models import Membership
-from openaims.tenancy.roles import Perm, has_perm
+from openaims.lib.validation import clean_text
+from openaims.tenancy.models import Tenant
+from openaims.tenancy.roles import Perm
 
 TEXT_LIMIT = 20_000
 
@@ -44,27 +45,8 @@ def _months_ahead(months: int) -> date:
     return date(today.year + year, month + 1, min(today.day, 28))
 
 
-def _role(organization, user, role: str | None) -> str | None:
-    if role is not None:
-        return role
-    return Membership.objects.filter(organization=organization, user=user).values_list("role", flat=True).first()
-
-
-def _require(organization, user, perm: str, role: str | None, message: str) -> None:
-    found = _role(organization, user, role)
-    if found is None or not has_perm(found, perm):
-        raise Forbidden(message)
-
-
 def _text(value, field: str, *, required: bool = False, limit: int = TEXT_LIMIT) -> str:
-    text = (value or "").strip() if isinstance(value, str) or value is None else None
-    if text is None:
-        raise ServiceError(f"{field.replace('_', ' ')}: give text", field=field)
-    if required and not text:
-        raise ServiceError(f"{field.replace('_', ' ')} is required", field=field)
-    if len(text) > limit:
-        raise ServiceError(f"{field.replace('_', ' ')}: at most {limit} characters", field=field)
-    return text
+    return clean_text(value, field, required=required, limit=limit)
 
 
 def _editable(assessment: ImpactAssessment) -> None:
@@ -149,7 +131,7 @@ def content_hash(assessment: ImpactAssessment) -> str:
 
 
 def impact_assessment_create(
-    *, actor, system, template: str = "", sector: str = "", trigger: str = Trigger.NEW_SYSTEM
+    *, actor: Tenant, system, template: str = "", sector: str = "", trigger: str = Trigger.NEW_SYSTEM
 ) -> ImpactAssessment:
     """Start the first impact assessment of a system from a template, pre-filled from the inventory."""
     catalog = impact_catalog()
@@ -178,7 +160,7 @@ def impact_assessment_create(
             sections=prefill(system, template, sector or ""),
             fria_required=fria_applies(system),
             fria={e.id: "" for e in catalog.fria} if fria_applies(system) else {},
-            assessor=actor,
+            assessor=actor.user,
             created_at=now,
             updated_at=now,
         )
@@ -199,7 +181,7 @@ def impact_assessment_create(
 
 def impact_assessment_update(
     *,
-    actor,
+    actor: Tenant,
     assessment: ImpactAssessment,
     sections: dict | None = None,
     fria: dict | None = None,
@@ -253,7 +235,7 @@ def impact_assessment_update(
     return assessment
 
 
-def impact_assessment_submit(*, actor, assessment: ImpactAssessment) -> ImpactAssessment:
+def impact_assessment_submit(*, actor: Tenant, assessment: ImpactAssessment) -> ImpactAssessment:
     with transaction.atomic():
         assessment = _locked(assessment)
         _editable(assessment)
@@ -277,11 +259,12 @@ def impact_assessment_submit(*, actor, assessment: ImpactAssessment) -> ImpactAs
     return assessment
 
 
-def _reviewer(assessment, actor, role, verb: str) -> None:
-    _require(assessment.organization, actor, Perm.APPROVE, role, f"only owners and managers {verb} impact assessments")
+def _reviewer(assessment, actor: Tenant, verb: str) -> None:
+    if assessment.organization_id != actor.organization.pk or not actor.can(Perm.APPROVE) or actor.user is None:
+        raise Forbidden(f"only owners and managers {verb} impact assessments")
     if assessment.status != Status.IN_REVIEW:
         raise Conflict(f"impact assessment v{assessment.version} is not in review")
-    if assessment.assessor_id == actor.pk:
+    if assessment.assessor_id == actor.user.pk:
         raise Forbidden(
             f"you are the assessor of this impact assessment; another owner or manager must {verb} it "
             "(separation of duties)"
@@ -289,20 +272,20 @@ def _reviewer(assessment, actor, role, verb: str) -> None:
 
 
 def impact_assessment_approve(
-    *, actor, assessment: ImpactAssessment, decision: str, review_date: date | None = None, role: str | None = None
+    *, actor: Tenant, assessment: ImpactAssessment, decision: str, review_date: date | None = None
 ) -> ImpactAssessment:
     """Approve (5.11): the decision is recorded, content and system fingerprint are frozen with it."""
     decision = _text(decision, "decision", required=True)
     with transaction.atomic():
         assessment = _locked(assessment)
-        _reviewer(assessment, actor, role, "approve")
+        _reviewer(assessment, actor, "approve")
         now = timezone.now()
         review_date = review_date or _months_ahead(impact_catalog().review_months)
         if review_date <= timezone.localdate():
             raise ServiceError("the review date must be in the future", field="review_date")
         fingerprint = selectors.current_fingerprint(assessment.system)
         assessment.status = Status.APPROVED
-        assessment.approver = actor
+        assessment.approver = actor.user
         assessment.approved_at = now
         assessment.decision = decision
         assessment.review_date = review_date
@@ -326,13 +309,11 @@ def impact_assessment_approve(
     return assessment
 
 
-def impact_assessment_return(
-    *, actor, assessment: ImpactAssessment, reason: str, role: str | None = None
-) -> ImpactAssessment:
+def impact_assessment_return(*, actor: Tenant, assessment: ImpactAssessment, reason: str) -> ImpactAssessment:
     reason = _text(reason, "reason", required=True)
     with transaction.atomic():
         assessment = _locked(assessment)
-        _reviewer(assessment, actor, role, "return")
+        _reviewer(assessment, actor, "return")
         assessment.status = Status.RETURNED
         assessment.return_reason = reason
         assessment.updated_at = timezone.now()
@@ -348,7 +329,7 @@ def impact_assessment_return(
 
 
 def impact_assessment_new_version(
-    *, actor, assessment: ImpactAssessment, trigger: str = Trigger.SIGNIFICANT_CHANGE, refresh: bool = True
+    *, actor: Tenant, assessment: ImpactAssessment, trigger: str = Trigger.SIGNIFICANT_CHANGE, refresh: bool = True
 ) -> ImpactAssessment:
     """Copy the latest, approved version into draft N+1 (the approved one never changes).
 
@@ -390,7 +371,7 @@ def impact_assessment_new_version(
             sections=sections,
             fria_required=fria_required,
             fria=fria,
-            assessor=actor,
+            assessor=actor.user,
             created_at=now,
             updated_at=now,
         )
@@ -498,7 +479,7 @@ def _clean_impact(assessment, values: dict, current: Impact | None) -> dict:
     return merged
 
 
-def _link_risk(actor, assessment, impact: Impact) -> None:
+def _link_risk(actor: Tenant, assessment, impact: Impact) -> None:
     """A harm rated high feeds the risk register: create a risk for the system unless one is linked."""
     from openaims.risk.services import risk_create
 
@@ -508,7 +489,6 @@ def _link_risk(actor, assessment, impact: Impact) -> None:
     party = f" ({impact.affected_party})" if impact.affected_party else ""
     risk = risk_create(
         actor=actor,
-        organization=assessment.organization,
         title=f"Impact on people: {impact.description[:150]}"[:200],
         description=(
             f"Harm identified in impact assessment v{assessment.version} of AIS-{system.number} {system.name}{party}, "
@@ -526,7 +506,7 @@ def _impact_state(impact: Impact) -> dict:
     return snapshot(impact, Impact.AUDITED)
 
 
-def impact_add(*, actor, assessment: ImpactAssessment, **values) -> Impact:
+def impact_add(*, actor: Tenant, assessment: ImpactAssessment, **values) -> Impact:
     with transaction.atomic():
         assessment = _locked(assessment)
         _editable(assessment)
@@ -543,7 +523,7 @@ def impact_add(*, actor, assessment: ImpactAssessment, **values) -> Impact:
     return impact
 
 
-def impact_update(*, actor, impact: Impact, **values) -> Impact:
+def impact_update(*, actor: Tenant, impact: Impact, **values) -> Impact:
     with transaction.atomic():
         assessment = _locked(impact.assessment)
         _editable(assessment)
@@ -562,7 +542,7 @@ def impact_update(*, actor, impact: Impact, **values) -> Impact:
     return impact
 
 
-def impact_delete(*, actor, impact: Impact) -> None:
+def impact_delete(*, actor: Tenant, impact: Impact) -> None:
     with transaction.atomic():
         assessment = _locked(impact.assessment)
         _editable(assessment)

@@ -65,7 +65,7 @@ def create_view(request):
             system = next(s for s in systems if s.pk == form.cleaned_data["system"])
             try:
                 assessment = services.impact_assessment_create(
-                    actor=request.user,
+                    actor=request.tenant,
                     system=system,
                     template=form.cleaned_data["template"],
                     sector=form.cleaned_data["sector"],
@@ -163,7 +163,7 @@ def sections_view(request, pk: int):
     fria = {k.removeprefix("f__"): v for k, v in request.POST.items() if k.startswith("f__")}
     try:
         services.impact_assessment_update(
-            actor=request.user,
+            actor=request.tenant,
             assessment=assessment,
             sections=sections,
             fria=fria if assessment.fria_required else None,
@@ -204,7 +204,7 @@ def impact_add_view(request, pk: int):
     if form.is_valid():
         risk = next((r for r in risks if r.pk == form.cleaned_data.get("risk")), None)
         try:
-            impact = services.impact_add(actor=request.user, assessment=assessment, risk=risk, **_impact_values(form))
+            impact = services.impact_add(actor=request.tenant, assessment=assessment, risk=risk, **_impact_values(form))
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -222,7 +222,7 @@ def impact_edit_view(request, pk: int, impact_pk: int):
     form = ImpactForm(request.POST, prefix=f"i{impact.pk}")
     if form.is_valid():
         try:
-            services.impact_update(actor=request.user, impact=impact, **_impact_values(form))
+            services.impact_update(actor=request.tenant, impact=impact, **_impact_values(form))
         except ServiceError as exc:
             return _page(request, assessment, status=400, error=exc.message)
         return redirect(_url(assessment, "impacts"))
@@ -236,7 +236,7 @@ def impact_delete_view(request, pk: int, impact_pk: int):
     assessment = get_assessment_for_tenant(request.tenant, pk)
     impact = get_impact_for_tenant(request.tenant, assessment, impact_pk)
     try:
-        services.impact_delete(actor=request.user, impact=impact)
+        services.impact_delete(actor=request.tenant, impact=impact)
     except ServiceError as exc:
         return _page(request, assessment, status=400, error=exc.message)
     return redirect(_url(assessment, "impacts"))
@@ -247,7 +247,7 @@ def impact_delete_view(request, pk: int, impact_pk: int):
 def submit_view(request, pk: int):
     assessment = get_assessment_for_tenant(request.tenant, pk)
     try:
-        services.impact_assessment_submit(actor=request.user, assessment=assessment)
+        services.impact_assessment_submit(actor=request.tenant, assessment=assessment)
     except ServiceError as exc:
         return _page(request, assessment, status=400, error=exc.message)
     messages.success(request, "Submitted for review.")
@@ -263,11 +263,10 @@ def approve_view(request, pk: int):
     if form.is_valid():
         try:
             services.impact_assessment_approve(
-                actor=request.user,
+                actor=request.tenant,
                 assessment=assessment,
                 decision=form.cleaned_data["decision"],
                 review_date=form.cleaned_data["review_date"],
-                role=tenant.role,
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -286,7 +285,7 @@ def return_view(request, pk: int):
     if form.is_valid():
         try:
             services.impact_assessment_return(
-                actor=request.user, assessment=assessment, reason=form.cleaned_data["reason"], role=tenant.role
+                actor=request.tenant, assessment=assessment, reason=form.cleaned_data["reason"]
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -302,7 +301,7 @@ def new_version_view(request, pk: int):
     assessment = get_assessment_for_tenant(request.tenant, pk)
     trigger = request.POST.get("trigger") or Trigger.SIGNIFICANT_CHANGE
     try:
-        new = services.impact_assessment_new_version(actor=request.user, assessment=assessment, trigger=trigger)
+        new = services.impact_assessment_new_version(actor=request.tenant, assessment=assessment, trigger=trigger)
     except ServiceError as exc:
         return _page(request, assessment, status=400, error=exc.message)
     messages.success(request, f"Version {new.version} started from version {assessment.version}.")

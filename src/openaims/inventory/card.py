@@ -29,8 +29,8 @@ from openaims.inventory.models import AISystem, RiskClass, SystemCardVersion
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib import pdf
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
-from openaims.tenancy.models import Membership
-from openaims.tenancy.roles import Perm, has_perm
+from openaims.tenancy.models import Tenant
+from openaims.tenancy.roles import Perm
 
 FORMAT = "openaims-system-card/1"
 NOT_DOCUMENTED = "Not documented"
@@ -530,13 +530,12 @@ def version_meta(version: SystemCardVersion) -> dict:
 # --- publishing ----------------------------------------------------------------------------------
 
 
-def card_publish(*, actor, system: AISystem, note: str = "") -> SystemCardVersion:
+def card_publish(*, actor: Tenant, system: AISystem, note: str = "") -> SystemCardVersion:
     """Freeze the current card as the next numbered, immutable version (a sign-off: owners and managers).
 
     Refused when the card has not changed since the latest version, so every version says something new.
     """
-    membership = Membership.objects.filter(organization_id=system.organization_id, user=actor).first()
-    if membership is None or not has_perm(membership.role, Perm.APPROVE):
+    if system.organization_id != actor.organization.pk or not actor.can(Perm.APPROVE) or actor.user is None:
         raise Forbidden("publishing a system card needs an owner or manager")
     note = (note or "").strip()
     if len(note) > 20_000:
@@ -557,7 +556,7 @@ def card_publish(*, actor, system: AISystem, note: str = "") -> SystemCardVersio
         published_at = timezone.now()
         markdown = card_markdown(
             content,
-            card_meta(number=number, published_by=actor.display_name, published_at=published_at, digest=digest),
+            card_meta(number=number, published_by=actor.user.display_name, published_at=published_at, digest=digest),
         )
         version = SystemCardVersion.objects.create(
             organization=system.organization,
@@ -568,7 +567,7 @@ def card_publish(*, actor, system: AISystem, note: str = "") -> SystemCardVersio
             markdown=markdown,
             content_hash=digest,
             note=note,
-            published_by=actor,
+            published_by=actor.user,
             published_at=published_at,
         )
         record_event(

@@ -26,8 +26,8 @@ from openaims.inventory.models import AISystem, Classification, RiskClass
 from openaims.inventory.services import SYSTEM_TERMS
 from openaims.inventory.vocabulary import vocabulary
 from openaims.lib.errors import Forbidden, ServiceError
-from openaims.tenancy.models import Membership
-from openaims.tenancy.roles import Perm, has_perm
+from openaims.tenancy.models import Tenant
+from openaims.tenancy.roles import Perm
 
 EU_AI_ACT = "urn:openaims:framework:eu-ai-act"
 PREFIX = "urn:openaims:eu-ai-act:"
@@ -701,10 +701,9 @@ def classification_inputs(system: AISystem) -> dict:
     return {field: getattr(system, field) for field in AISystem.CLASSIFICATION_INPUTS}
 
 
-def classification_record(*, actor, system: AISystem, answers: Mapping[str, Any] | Answers) -> Classification:
+def classification_record(*, actor: Tenant, system: AISystem, answers: Mapping[str, Any] | Answers) -> Classification:
     """Classify a system under the EU AI Act from the wizard's answers; the run is kept and becomes current."""
-    membership = Membership.objects.filter(organization_id=system.organization_id, user=actor).first()
-    if membership is None or not has_perm(membership.role, Perm.WRITE):
+    if system.organization_id != actor.organization.pk or not actor.can(Perm.WRITE) or actor.user is None:
         raise Forbidden("your role may not classify AI systems")
     catalog = require_catalog()
     cleaned = clean_answers(answers, catalog)
@@ -723,7 +722,7 @@ def classification_record(*, actor, system: AISystem, answers: Mapping[str, Any]
             gpai=outcome.gpai,
             inputs=classification_inputs(system),
             catalog_version=catalog.content_hash,
-            created_by=actor,
+            created_by=actor.user,
         )
         changes = {"risk_class": [system.risk_class, outcome.result]}
         if system.classification_stale:

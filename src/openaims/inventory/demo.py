@@ -15,7 +15,9 @@ from openaims.inventory.gates import GateRefused, system_transition
 from openaims.inventory.models import AISystem, SystemCardVersion
 from openaims.inventory.services import part_create, supplier_create, system_create
 from openaims.inventory.vocabulary import lifecycle
-from openaims.tenancy.models import Membership, Organization
+from openaims.tenancy.models import Organization
+from openaims.tenancy.roles import Perm
+from openaims.tenancy.selectors import first_member_with, tenant_of
 
 EU_AI_ACT = "urn:openaims:framework:eu-ai-act"
 
@@ -343,16 +345,14 @@ def seed_inventory(users: dict) -> int:
         org = Organization.objects.filter(slug=slug).first()
         if org is None or AISystem.objects.filter(organization=org).exists():
             continue
-        actor = users["maria"]
-        suppliers = {
-            spec["name"]: supplier_create(actor=actor, organization=org, **spec) for spec in SUPPLIERS.get(slug, [])
-        }
+        actor = tenant_of(users["maria"], org)
+        suppliers = {spec["name"]: supplier_create(actor=actor, **spec) for spec in SUPPLIERS.get(slug, [])}
         for spec in systems:
             fields = dict(spec["fields"])
             for key in ("business_owner", "technical_owner"):
                 if key in fields:
                     fields[key] = users[fields[key]]
-            system = system_create(actor=actor, organization=org, **fields)
+            system = system_create(actor=actor, **fields)
             for kind in ("models", "datasets", "components", "resources"):
                 for part in spec.get(kind, []):
                     part = dict(part)
@@ -362,8 +362,7 @@ def seed_inventory(users: dict) -> int:
             if catalog_loaded and system.name in CLASSIFICATION:
                 classification_record(actor=actor, system=system, answers=CLASSIFICATION[system.name])
             if system.name in LIFECYCLE:
-                owner = Membership.objects.get(organization=org, role="owner").user
-                _walk_life_cycle(system, *LIFECYCLE[system.name], owner)
+                _walk_life_cycle(system, *LIFECYCLE[system.name], first_member_with(org, Perm.OVERRIDE_GATES))
             for ref_id in CONTROL_SCOPE.get(system.name, []):
                 control = Control.objects.filter(organization=org, ref_id=ref_id).first()
                 if control is not None:

@@ -29,7 +29,7 @@ from openaims.inventory.services import (
 )
 from openaims.inventory.vocabulary import vocabulary
 from openaims.lib.errors import ServiceError
-from openaims.tenancy.models import Membership
+from openaims.tenancy.models import Membership, Tenant
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -449,8 +449,7 @@ def _check_row(
 
 def systems_import(
     *,
-    actor,
-    organization,
+    actor: Tenant,
     content: bytes,
     file_name: str = "",
     update_existing: bool = False,
@@ -463,6 +462,7 @@ def systems_import(
     `update_existing`, when that system is updated instead. `dry_run` checks everything, including
     the writes, and rolls them back. `progress(done, total)` is called as rows are written.
     """
+    organization = actor.organization
     table = read_table(content)
     columns = _columns(table, update_existing=update_existing)
     if not table.rows:
@@ -484,9 +484,7 @@ def systems_import(
     with transaction.atomic():
         try:
             # New systems in one bulk insert with their audit events; updates one by one (each has its own diff).
-            for system in systems_create_bulk(
-                actor=actor, organization=organization, rows=[plan.values for plan in new_rows]
-            ):
+            for system in systems_create_bulk(actor=actor, rows=[plan.values for plan in new_rows]):
                 report.created.append(system.ref)
         except ServiceError as exc:
             # Checked above, so only a concurrent change gets here: still all or nothing.

@@ -25,6 +25,7 @@ from openaims.audittrail.services import record_event
 from openaims.inventory.models import AIModel, AISystem
 from openaims.inventory.services import PART_SPECS, part_create, part_update, state
 from openaims.lib.errors import ServiceError
+from openaims.tenancy.models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -308,8 +309,7 @@ def _model_values(model: FetchedModel, version: FetchedVersion) -> dict:
 
 def mlflow_sync(
     *,
-    actor,
-    organization,
+    actor: Tenant,
     tracking_uri: str,
     registry_uri: str | None = None,
     mapping: dict[str, AISystem] | None = None,
@@ -323,6 +323,7 @@ def mlflow_sync(
     synced before stays with its system and only has its fields updated. `allow_local_stores`
     (the CLI) or the AIMS_MLFLOW_LOCAL_STORES setting lets file/sqlite stores on this server be read.
     """
+    organization = actor.organization
     allow_local = allow_local_stores or getattr(settings, "AIMS_MLFLOW_LOCAL_STORES", False)
     tracking_uri = check_uri(tracking_uri, "tracking URI", allow_local=allow_local)
     if registry_uri is not None and registry_uri.strip():
@@ -383,10 +384,15 @@ def mlflow_sync(
                 if (target.pk, model.name, version.version) in taken:
                     item.reason = f"{target.ref} already has a model {model.name} {version.version} entered by hand"
                     continue
-                part = part_create(
-                    actor=actor, system=target, kind="model", name=model.name, version=version.version, **values
+                part_create(
+                    actor=actor,
+                    system=target,
+                    kind="model",
+                    origin=("mlflow", external_id),
+                    name=model.name,
+                    version=version.version,
+                    **values,
                 )
-                AIModel.objects.filter(pk=part.pk).update(source="mlflow", external_id=external_id)
                 taken.add((target.pk, model.name, version.version))
                 item.outcome = "created"
         record_event(

@@ -63,7 +63,10 @@ class AISystem(models.Model):
         default=False, help_text="An input of the classification changed since it was made: ask again."
     )
     version = models.PositiveIntegerField(default=1, help_text="Bumped by every change to the register entry.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty when the organization's system actor registered it (a CLI import run without --as).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 

@@ -17,7 +17,7 @@ from openaims.audittrail.services import Action, EventSpec, diff, record_event, 
 from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Resource, Supplier
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import Conflict, ServiceError
-from openaims.tenancy.models import Membership
+from openaims.tenancy.models import Membership, Tenant
 
 # Which vocabulary list validates which field.
 SYSTEM_TERMS = {
@@ -124,8 +124,9 @@ def validate_system_values(organization, values: Mapping[str, Any], *, partial: 
     return _clean_system_values(organization, values, partial=partial)
 
 
-def system_create(*, actor, organization, **values) -> AISystem:
+def system_create(*, actor: Tenant, **values) -> AISystem:
     """Register an AI system (A.4.2). It starts at the first life-cycle stage, unclassified."""
+    organization = actor.organization
     cleaned = _clean_system_values(organization, values, partial=False)
     cleaned.setdefault("criticality", "medium")
     with transaction.atomic():
@@ -135,7 +136,7 @@ def system_create(*, actor, organization, **values) -> AISystem:
             organization=organization,
             number=number,
             stage=lifecycle().keys[0],
-            created_by=actor,
+            created_by=actor.user,
             **cleaned,
         )
         record_event(
@@ -148,9 +149,10 @@ def system_create(*, actor, organization, **values) -> AISystem:
     return system
 
 
-def systems_create_bulk(*, actor, organization, rows: list[Mapping[str, Any]]) -> list[AISystem]:
+def systems_create_bulk(*, actor: Tenant, rows: list[Mapping[str, Any]]) -> list[AISystem]:
     """Register many AI systems at once (imports): every row checked first, then one insert and one audit
     event per system appended in bulk — the same rows and events as `system_create`, in a few queries."""
+    organization = actor.organization
     members = set(Membership.objects.filter(organization=organization).values_list("user_id", flat=True))
     cleaned_rows = []
     for values in rows:
@@ -167,7 +169,7 @@ def systems_create_bulk(*, actor, organization, rows: list[Mapping[str, Any]]) -
                     organization=organization,
                     number=start + i,
                     stage=first_stage,
-                    created_by=actor,
+                    created_by=actor.user,
                     created_at=now,
                     updated_at=now,
                     **cleaned,
@@ -199,7 +201,7 @@ def systems_create_bulk(*, actor, organization, rows: list[Mapping[str, Any]]) -
     return systems
 
 
-def system_update(*, actor, system: AISystem, **values) -> AISystem:
+def system_update(*, actor: Tenant, system: AISystem, **values) -> AISystem:
     """Change register fields; bumps the entry's version and marks the classification stale when an input changed."""
     cleaned = _clean_system_values(system.organization, values, partial=True)
     with transaction.atomic():
@@ -225,7 +227,7 @@ def system_update(*, actor, system: AISystem, **values) -> AISystem:
     return system
 
 
-def system_delete(*, actor, system: AISystem) -> None:
+def system_delete(*, actor: Tenant, system: AISystem) -> None:
     """Delete an entry registered by mistake. A system that has left inception is retired, not deleted."""
     if system.stage != lifecycle().keys[0]:
         raise Conflict(
@@ -335,16 +337,22 @@ def _label(model) -> str:
     return model._meta.verbose_name
 
 
-def part_create(*, actor, system: AISystem, kind: str, **values):
+def part_create(*, actor: Tenant, system: AISystem, kind: str, origin: tuple[str, str] | None = None, **values):
     """Add a model, dataset, third-party component or resource to a system.
 
     `kind` names the part (model | dataset | component | resource); a component's or resource's own
-    type is its `category` field (vocabulary component_kinds / resource_kinds).
+    type is its `category` field (vocabulary component_kinds / resource_kinds). `origin` is a model's
+    (source, external_id) when a registry sync brings it in, e.g. ("mlflow", "mlflow:...#name/3").
     """
     model = PART_CLASSES.get(kind)
     if model is None:
         raise ServiceError(f"unknown part kind {kind!r}; use one of {', '.join(PART_CLASSES)}")
     cleaned = _clean_part_values(model, system.organization, values, partial=False)
+    origin_values = {}
+    if origin is not None:
+        if model is not AIModel:
+            raise ServiceError("only models come from a registry sync", field="origin")
+        origin_values = {"source": origin[0], "external_id": origin[1]}
     with transaction.atomic():
         if (
             model is AIModel
@@ -354,19 +362,19 @@ def part_create(*, actor, system: AISystem, kind: str, **values):
                 f"{system.ref} already has model {cleaned['name']} {cleaned.get('version', '')}".strip(),
                 field="version",
             )
-        part = model.objects.create(organization=system.organization, system=system, **cleaned)
+        part = model.objects.create(organization=system.organization, system=system, **cleaned, **origin_values)
         system_mark_changed(system=system, reason=f"{kind} added")
         record_event(
             actor=actor,
             organization=system.organization,
             obj=part,
             action=Action.CREATE,
-            changes=diff({}, {"system": system.ref, **state(part, model.AUDITED_FIELDS)}),
+            changes=diff({}, {"system": system.ref, **state(part, model.AUDITED_FIELDS), **origin_values}),
         )
     return part
 
 
-def part_update(*, actor, part, **values):
+def part_update(*, actor: Tenant, part, **values):
     model = type(part)
     cleaned = _clean_part_values(model, part.organization, values, partial=True)
     with transaction.atomic():
@@ -390,7 +398,7 @@ def part_update(*, actor, part, **values):
     return part
 
 
-def part_delete(*, actor, part) -> None:
+def part_delete(*, actor: Tenant, part) -> None:
     model = type(part)
     with transaction.atomic():
         system_mark_changed(system=part.system, reason="part removed")
@@ -427,8 +435,9 @@ def _clean_supplier(values: Mapping[str, Any], *, partial: bool) -> dict:
     return cleaned
 
 
-def supplier_create(*, actor, organization, **values) -> Supplier:
+def supplier_create(*, actor: Tenant, **values) -> Supplier:
     """Record a supplier of AI components or services (A.10.3)."""
+    organization = actor.organization
     cleaned = _clean_supplier(values, partial=False)
     with transaction.atomic():
         if Supplier.objects.filter(organization=organization, name__iexact=cleaned["name"]).exists():
@@ -444,7 +453,7 @@ def supplier_create(*, actor, organization, **values) -> Supplier:
     return supplier
 
 
-def supplier_update(*, actor, supplier: Supplier, **values) -> Supplier:
+def supplier_update(*, actor: Tenant, supplier: Supplier, **values) -> Supplier:
     cleaned = _clean_supplier(values, partial=True)
     with transaction.atomic():
         if (
@@ -467,7 +476,7 @@ def supplier_update(*, actor, supplier: Supplier, **values) -> Supplier:
     return supplier
 
 
-def supplier_delete(*, actor, supplier: Supplier) -> None:
+def supplier_delete(*, actor: Tenant, supplier: Supplier) -> None:
     with transaction.atomic():
         used = Component.objects.filter(supplier=supplier).count()
         if used:

@@ -483,7 +483,7 @@ def risks_list(request, org: str, filters: Query[RegisterQuery], page: int = 1, 
 def risks_create(request, org: str, payload: RiskIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     values = _risk_values(tenant, payload, payload.model_fields_set | {"title"})
-    risk = services.risk_create(actor=tenant.user, organization=tenant.organization, **values)
+    risk = services.risk_create(actor=tenant, **values)
     return Status(201, _risk_detail(tenant, risk.pk))
 
 
@@ -513,7 +513,7 @@ def risks_update(request, org: str, risk_id: int, payload: RiskPatch):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = get_risk_for_tenant(tenant, risk_id)
     values = _risk_values(tenant, payload, payload.model_fields_set)
-    services.risk_update(actor=tenant.user, risk=risk, **values)
+    services.risk_update(actor=tenant, risk=risk, **values)
     return _risk_detail(tenant, risk.pk)
 
 
@@ -526,7 +526,7 @@ def risks_assess(request, org: str, risk_id: int, payload: AssessIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = get_risk_for_tenant(tenant, risk_id)
     services.risk_assess(
-        actor=tenant.user,
+        actor=tenant,
         risk=risk,
         inherent_likelihood=payload.inherent_likelihood,
         inherent_consequence=payload.inherent_consequence,
@@ -548,7 +548,7 @@ def risks_accept(request, org: str, risk_id: int, payload: AcceptIn):
     """Only the risk owner, not the risk's author, with the role the criteria name for the residual level."""
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = get_risk_for_tenant(tenant, risk_id)
-    services.risk_accept(actor=tenant.user, risk=risk, note=payload.note, role=tenant.role)
+    services.risk_accept(actor=tenant, risk=risk, note=payload.note)
     return Status(201, _risk_detail(tenant, risk.pk))
 
 
@@ -556,7 +556,7 @@ def risks_accept(request, org: str, risk_id: int, payload: AcceptIn):
 def risks_close(request, org: str, risk_id: int, payload: CloseIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = get_risk_for_tenant(tenant, risk_id)
-    services.risk_close(actor=tenant.user, risk=risk, reason=payload.reason)
+    services.risk_close(actor=tenant, risk=risk, reason=payload.reason)
     return _risk_detail(tenant, risk.pk)
 
 
@@ -564,7 +564,7 @@ def risks_close(request, org: str, risk_id: int, payload: CloseIn):
 def risks_reopen(request, org: str, risk_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = get_risk_for_tenant(tenant, risk_id)
-    services.risk_reopen(actor=tenant.user, risk=risk)
+    services.risk_reopen(actor=tenant, risk=risk)
     return _risk_detail(tenant, risk.pk)
 
 
@@ -583,7 +583,7 @@ def actions_create(request, org: str, risk_id: int, payload: ActionIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = get_risk_for_tenant(tenant, risk_id)
     action = services.treatment_action_create(
-        actor=tenant.user,
+        actor=tenant,
         risk=risk,
         title=payload.title,
         description=payload.description,
@@ -610,7 +610,7 @@ def actions_update(request, org: str, risk_id: int, action_id: int, payload: Act
         values["status"] = payload.status.value
     if "owner" in given:
         values["owner"] = _member(tenant, payload.owner, "owner")
-    services.treatment_action_update(actor=tenant.user, action=action, **values)
+    services.treatment_action_update(actor=tenant, action=action, **values)
     return _action(get_action_for_tenant(tenant, risk, action.pk))
 
 
@@ -619,7 +619,7 @@ def actions_delete(request, org: str, risk_id: int, action_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = get_risk_for_tenant(tenant, risk_id)
     action = get_action_for_tenant(tenant, risk, action_id)
-    services.treatment_action_delete(actor=tenant.user, action=action)
+    services.treatment_action_delete(actor=tenant, action=action)
     return Status(204, None)
 
 
@@ -636,7 +636,7 @@ def risks_select_control(request, org: str, risk_id: int, control_id: int):
     risk = _get_risk(tenant, risk_id)
     control = get_control_for_tenant(tenant, control_id)
     existed = RiskControl.objects.filter(risk=risk, control=control).exists()
-    services.risk_select_control(actor=tenant.user, risk=risk, control=control)
+    services.risk_select_control(actor=tenant, risk=risk, control=control)
     return Status(200 if existed else 201, _risk(_get_risk(tenant, risk.pk)))
 
 
@@ -651,7 +651,7 @@ def risks_deselect_control(request, org: str, risk_id: int, control_id: int):
     control = get_control_for_tenant(tenant, control_id)
     if not RiskControl.objects.filter(risk=risk, control=control).exists():
         raise Http404("This risk's treatment does not select that control")
-    services.risk_deselect_control(actor=tenant.user, risk=risk, control=control)
+    services.risk_deselect_control(actor=tenant, risk=risk, control=control)
     return Status(204, None)
 
 
@@ -725,9 +725,7 @@ def criteria_version(request, org: str, number: int):
 )
 def criteria_draft_save(request, org: str, payload: CriteriaDraftIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
-    draft = services.criteria_draft_save(
-        actor=tenant.user, organization=tenant.organization, content=payload.criteria, note=payload.note
-    )
+    draft = services.criteria_draft_save(actor=tenant, content=payload.criteria, note=payload.note)
     current = services.current_criteria(tenant.organization)
     return _criteria_out(get_criteria_for_tenant(tenant, draft.number), current.pk if current else None)
 
@@ -740,7 +738,7 @@ def criteria_draft_save(request, org: str, payload: CriteriaDraftIn):
 )
 def criteria_draft_discard(request, org: str):
     tenant = tenant_for(request, org, Perm.APPROVE)
-    services.criteria_draft_discard(actor=tenant.user, organization=tenant.organization)
+    services.criteria_draft_discard(actor=tenant)
     return Status(204, None)
 
 
@@ -752,5 +750,5 @@ def criteria_draft_discard(request, org: str):
 )
 def criteria_publish(request, org: str):
     tenant = tenant_for(request, org, Perm.APPROVE)
-    version = services.criteria_publish(actor=tenant.user, organization=tenant.organization)
+    version = services.criteria_publish(actor=tenant)
     return Status(201, _criteria_out(get_criteria_for_tenant(tenant, version.number), version.pk))

@@ -19,14 +19,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openaims.lib.errors import ServiceError
+from openaims.tenancy.roles import ACCEPTING_ROLES, acceptance_authority
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "criteria-default.yaml"
 FILE_FORMAT = "openaims-risk-criteria/1"
 
-# Authority to accept a residual risk, weakest first. Auditors and viewers never accept risk.
-ACCEPTING_ROLES = ("contributor", "manager", "owner")
-ROLE_AUTHORITY = {"viewer": 0, "auditor": 0, "contributor": 1, "manager": 2, "owner": 3}
-AcceptRole = Literal["contributor", "manager", "owner"]
+# Who may accept a level is named by the least role that may (tenancy.roles.ACCEPTING_ROLES ranks them).
+AcceptRole = Literal[tuple(str(role) for role in ACCEPTING_ROLES)]  # type: ignore[valid-type]
 
 
 class _Strict(BaseModel):
@@ -123,7 +122,7 @@ class CriteriaData(_Strict):
             above = above or not rule.within_appetite
             if rule.within_appetite and rule.accept_role is None:
                 raise ValueError(f"level {rule.level!r} is within appetite, so some role must be able to accept it")
-            needed = ROLE_AUTHORITY[rule.accept_role] if rule.accept_role else 99
+            needed = acceptance_authority(rule.accept_role) if rule.accept_role else 99
             if needed < authority:
                 raise ValueError(f"level {rule.level!r} needs less authority to accept than a lower level")
             authority = needed

@@ -14,6 +14,7 @@ from openaims.inventory.models import AISystem
 from openaims.risk.models import Risk, RiskStatus
 from openaims.risk.services import risk_accept, risk_assess, risk_create, risk_update, treatment_action_create
 from openaims.tenancy.models import Organization
+from openaims.tenancy.selectors import tenant_of
 
 # title (or its start) -> (systems by name, first assessment, re-assessment or None, actions, accept by the owner)
 # An assessment is (inherent likelihood, inherent consequence, treatment, residual likelihood, residual consequence).
@@ -89,15 +90,17 @@ def _actions(actor, risk, actions, users):
 def seed_demo_risks(users: dict) -> int:
     """Assess the demo risks not assessed yet; returns how many were assessed."""
     done = 0
-    assessor = users["maria"]
     org = Organization.objects.filter(slug="acme-health").first()
     if org is not None:
+        assessor = tenant_of(users["maria"], org)
         for title, (systems, first, second, actions, accept) in ASSESSMENTS.items():
             risk = Risk.objects.filter(organization=org, title__startswith=title, status=RiskStatus.IDENTIFIED).first()
             if risk is None:
                 continue
             risk_update(
-                actor=assessor, risk=risk, systems=list(AISystem.objects.filter(organization=org, name__in=systems))
+                actor=assessor,
+                risk=risk,
+                systems=list(AISystem.objects.filter(organization=org, name__in=systems)),
             )
             _assess(assessor, risk, first, "First assessment at the AIMS risk workshop.")
             if second:
@@ -105,7 +108,11 @@ def seed_demo_risks(users: dict) -> int:
             _actions(assessor, risk, actions, users)
             if accept and risk.owner_id:
                 risk.refresh_from_db()
-                risk_accept(actor=risk.owner, risk=risk, note="Residual risk accepted at the monthly AI risk review.")
+                risk_accept(
+                    actor=tenant_of(risk.owner, org),
+                    risk=risk,
+                    note="Residual risk accepted at the monthly AI risk review.",
+                )
             done += 1
     for slug, specs in NEW_RISKS.items():
         org = Organization.objects.filter(slug=slug).first()
@@ -114,9 +121,9 @@ def seed_demo_risks(users: dict) -> int:
         for spec in specs:
             if Risk.objects.filter(organization=org, title=spec["title"]).exists():
                 continue
+            assessor = tenant_of(users["maria"], org)
             risk = risk_create(
                 actor=assessor,
-                organization=org,
                 title=spec["title"],
                 description=spec["description"],
                 owner=users[spec["owner"]],
@@ -126,6 +133,6 @@ def seed_demo_risks(users: dict) -> int:
             _actions(assessor, risk, spec["actions"], users)
             if spec["accept"]:
                 risk.refresh_from_db()
-                risk_accept(actor=risk.owner, risk=risk, note="Accepted.")
+                risk_accept(actor=tenant_of(risk.owner, org), risk=risk, note="Accepted.")
             done += 1
     return done

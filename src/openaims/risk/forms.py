@@ -8,8 +8,9 @@ from django import forms
 
 from openaims.controls.forms import MemberChoiceField
 from openaims.inventory.models import AISystem
-from openaims.risk.criteria import ACCEPTING_ROLES, CriteriaData
+from openaims.risk.criteria import CriteriaData
 from openaims.risk.models import ActionStatus, TreatmentOption
+from openaims.tenancy.roles import ACCEPTING_ROLES, accepting_role_phrase
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
@@ -223,11 +224,8 @@ class ControlSelectForm(forms.Form):
 
 ROLE_CHOICES = [
     ("", "nobody may accept (treat it further)"),
-    ("contributor", "a contributor, manager or owner"),
-    ("manager", "a manager or owner"),
-    ("owner", "an owner"),
+    *((str(role), accepting_role_phrase(role)) for role in ACCEPTING_ROLES),
 ]
-assert {key for key, _label in ROLE_CHOICES if key} == set(ACCEPTING_ROLES)
 
 
 class CriteriaForm(forms.Form):

@@ -22,7 +22,8 @@ from django.utils import timezone
 from openaims.audittrail.services import Action, diff, record_event, snapshot
 from openaims.catalog.models import CatalogNode
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
-from openaims.risk.criteria import ROLE_AUTHORITY, CriteriaData, default_criteria, parse_criteria
+from openaims.lib.validation import clean_text as _text
+from openaims.risk.criteria import CriteriaData, default_criteria, parse_criteria
 from openaims.risk.models import (
     ActionStatus,
     Risk,
@@ -37,11 +38,12 @@ from openaims.risk.models import (
     TreatmentAction,
     TreatmentOption,
 )
-from openaims.tenancy.models import Membership
+from openaims.tenancy.models import Tenant
+from openaims.tenancy.roles import acceptance_authority, accepting_role_phrase
+from openaims.tenancy.selectors import check_member
 
 SOURCE_KIND = "risk_source"  # catalog node kinds a risk may cite (ISO/IEC 42001 Annex C.3.x, C.2.x)
 OBJECTIVE_KIND = "objective"
-ROLE_NAMES = {"contributor": "a contributor", "manager": "a manager", "owner": "an owner"}
 
 
 # --- Criteria (6.1.1) ---------------------------------------------------------------------------------
@@ -58,8 +60,10 @@ def _next_criteria_number(organization) -> int:
     return (RiskCriteria.objects.filter(organization=organization).aggregate(m=Max("number"))["m"] or 0) + 1
 
 
-def criteria_ensure(*, actor, organization) -> RiskCriteria:
+def criteria_ensure(*, actor: Tenant) -> RiskCriteria:
     """The criteria in force; on first use, version 1 copied from the shipped default (audited)."""
+    organization = actor.organization
+    organization = actor.organization
     version = current_criteria(organization)
     if version is not None:
         return version
@@ -75,9 +79,9 @@ def criteria_ensure(*, actor, organization) -> RiskCriteria:
             content=data.as_json(),
             content_hash=data.content_hash(),
             note="The OpenAIMS default criteria, adopted on first use.",
-            created_by=actor,
+            created_by=actor.user,
             created_at=now,
-            published_by=actor,
+            published_by=actor.user,
             published_at=now,
         )
         record_event(
@@ -94,10 +98,11 @@ def criteria_ensure(*, actor, organization) -> RiskCriteria:
     return version
 
 
-def criteria_draft_save(*, actor, organization, content: dict | CriteriaData, note: str = "") -> RiskCriteria:
+def criteria_draft_save(*, actor: Tenant, content: dict | CriteriaData, note: str = "") -> RiskCriteria:
     """Create or replace the organization's draft of the next criteria version (published ones never change)."""
+    organization = actor.organization
     data = content if isinstance(content, CriteriaData) else parse_criteria(content)
-    base = criteria_ensure(actor=actor, organization=organization)
+    base = criteria_ensure(actor=actor)
     with transaction.atomic():
         draft = (
             RiskCriteria.objects.select_for_update()
@@ -108,7 +113,7 @@ def criteria_draft_save(*, actor, organization, content: dict | CriteriaData, no
             draft = RiskCriteria(
                 organization=organization,
                 number=max(_next_criteria_number(organization), base.number + 1),
-                created_by=actor,
+                created_by=actor.user,
             )
             before = {}
         else:
@@ -132,7 +137,10 @@ def criteria_draft_save(*, actor, organization, content: dict | CriteriaData, no
     return draft
 
 
-def criteria_draft_discard(*, actor, organization) -> None:
+def criteria_draft_discard(*, actor: Tenant) -> None:
+    """Drop the draft of the next criteria version."""
+    organization = actor.organization
+    organization = actor.organization
     with transaction.atomic():
         draft = RiskCriteria.objects.filter(organization=organization, published_at__isnull=True).first()
         if draft is None:
@@ -147,8 +155,10 @@ def criteria_draft_discard(*, actor, organization) -> None:
         draft.delete()
 
 
-def criteria_publish(*, actor, organization) -> RiskCriteria:
+def criteria_publish(*, actor: Tenant) -> RiskCriteria:
     """Publish the draft as the criteria in force. Later assessments use it; earlier ones keep their version."""
+    organization = actor.organization
+    organization = actor.organization
     with transaction.atomic():
         draft = (
             RiskCriteria.objects.select_for_update()
@@ -161,7 +171,7 @@ def criteria_publish(*, actor, organization) -> RiskCriteria:
         current = current_criteria(organization)
         if current is not None and current.content_hash == draft.content_hash:
             raise Conflict(f"the draft is the same as version {current.number}: change something first")
-        draft.published_by = actor
+        draft.published_by = actor.user
         draft.published_at = timezone.now()
         draft.save(update_fields=["published_by", "published_at"])
         record_event(
@@ -178,27 +188,6 @@ def criteria_publish(*, actor, organization) -> RiskCriteria:
 
 
 # --- Helpers ------------------------------------------------------------------------------------------
-
-
-def member_role(organization, user) -> str | None:
-    if user is None:
-        return None
-    return Membership.objects.filter(organization=organization, user=user).values_list("role", flat=True).first()
-
-
-def _check_member(organization, user, field: str, what: str):
-    if user is not None and member_role(organization, user) is None:
-        raise ServiceError(f"the {what} must be a member of this organization", field=field)
-    return user
-
-
-def _text(value, field: str, *, limit: int | None = None, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise ServiceError(f"a risk needs a {field.replace('_', ' ')}", field=field)
-    if limit and len(text) > limit:
-        raise ServiceError(f"{field.replace('_', ' ')}: at most {limit} characters", field=field)
-    return text
 
 
 def _systems(organization, systems: Iterable) -> list:
@@ -253,8 +242,7 @@ def _state(risk: Risk) -> dict:
 
 def risk_create(
     *,
-    actor,
-    organization,
+    actor: Tenant,
     title: str,
     description: str = "",
     owner=None,
@@ -268,8 +256,9 @@ def risk_create(
     review_date: date | None = None,
 ) -> Risk:
     """Record an identified AI risk (6.1.2 c): for some AI systems, or organization-wide when none is named."""
+    organization = actor.organization
     title = _text(title, "title", limit=200, required=True)
-    _check_member(organization, owner, "owner", "risk owner")
+    check_member(organization, owner, field="owner")
     systems = _systems(organization, systems)
     sources = _nodes(sources, SOURCE_KIND, "sources")
     objectives = _nodes(objectives, OBJECTIVE_KIND, "objectives")
@@ -287,7 +276,7 @@ def risk_create(
             existing_controls=_text(existing_controls, "existing_controls"),
             treatment_plan=_text(treatment_plan, "treatment_plan"),
             review_date=review_date,
-            created_by=actor,
+            created_by=actor.user,
             created_at=now,
             updated_at=now,
         )
@@ -324,7 +313,7 @@ UPDATABLE = {
 }
 
 
-def risk_update(*, actor, risk: Risk, **values) -> Risk:
+def risk_update(*, actor: Tenant, risk: Risk, **values) -> Risk:
     """Change what the register says about a risk. Scores change only through `risk_assess`."""
     unknown = set(values) - UPDATABLE
     if unknown:
@@ -338,7 +327,7 @@ def risk_update(*, actor, risk: Risk, **values) -> Risk:
                 limit = 200 if name == "title" else None
                 setattr(risk, name, _text(values[name], name, limit=limit, required=name == "title"))
         if "owner" in values:
-            risk.owner = _check_member(organization, values["owner"], "owner", "risk owner")
+            risk.owner = check_member(organization, values["owner"], field="owner")
         if "review_date" in values:
             risk.review_date = values["review_date"]
         changes = diff(before, _state(risk))
@@ -382,7 +371,7 @@ def _revoke_acceptance(risk: Risk, reason: str) -> RiskAcceptance | None:
 
 def risk_assess(
     *,
-    actor,
+    actor: Tenant,
     risk: Risk,
     inherent_likelihood: int,
     inherent_consequence: int,
@@ -408,7 +397,7 @@ def risk_assess(
         residual_likelihood, residual_consequence = inherent_likelihood, inherent_consequence
     if residual_likelihood is not None and not treatment_option:
         raise ServiceError("choose a treatment option before scoring the residual risk", field="treatment_option")
-    criteria = criteria_ensure(actor=actor, organization=organization)
+    criteria = criteria_ensure(actor=actor)
     data = criteria.data
     data.check_scores(inherent_likelihood, inherent_consequence, what="inherent")
     inherent_level = data.level_key(inherent_likelihood, inherent_consequence)
@@ -457,7 +446,7 @@ def risk_assess(
             residual_consequence=residual_consequence,
             residual_level=residual_level,
             note=_text(note, "note"),
-            assessed_by=actor,
+            assessed_by=actor.user,
             assessed_at=now,
         )
         revoked = _revoke_acceptance(risk, "re-assessed")
@@ -475,13 +464,14 @@ def risk_assess(
 # --- Acceptance of residual risk (6.1.3 f) ------------------------------------------------------------
 
 
-def risk_accept(*, actor, risk: Risk, note: str = "", role: str | None = None) -> RiskAcceptance:
+def risk_accept(*, actor: Tenant, risk: Risk, note: str = "") -> RiskAcceptance:
     """The risk owner signs off the residual risk, within the authority the criteria give their role.
 
-    Refused: for the risk's author (separation of duties), for anyone but the risk owner, for a role
-    below what the criteria require at the residual level (auditors and viewers never accept), for a
-    level the criteria do not let anyone accept, and before the residual risk is assessed under the
-    criteria in force. `role` is the acting role when it is narrower than the membership (an API token).
+    Refused: for the risk's author (separation of duties), for anyone but the risk owner, for an actor
+    whose acceptance authority (tenancy.roles: the role it acts with, narrowed by an API token) is below
+    what the criteria require at the residual level (auditors, viewers and the system actor never
+    accept), for a level the criteria do not let anyone accept, and before the residual risk is
+    assessed under the criteria in force.
     """
     organization = risk.organization
     with transaction.atomic():
@@ -492,21 +482,18 @@ def risk_accept(*, actor, risk: Risk, note: str = "", role: str | None = None) -
             raise Conflict("the residual risk is already accepted; a new assessment needs a new acceptance")
         if not risk.has_residual:
             raise Conflict("assess the residual risk (treatment option and residual scores) before accepting it")
-        if risk.created_by_id == actor.pk:
+        if actor.user is None or risk.organization_id != actor.organization.pk:
+            raise Forbidden("accepting a residual risk is the act of its owner, a member of this organization")
+        if risk.created_by_id == actor.user.pk:
             raise Forbidden(
                 "you recorded this risk, so you cannot also accept it: acceptance is a separate sign-off by the "
                 "risk owner (separation of duties)"
             )
         if risk.owner_id is None:
             raise Conflict("name a risk owner first: only the risk owner can accept the residual risk")
-        if risk.owner_id != actor.pk:
+        if risk.owner_id != actor.user.pk:
             raise Forbidden(f"only the risk owner ({risk.owner.get_username()}) can accept the residual risk")
-        membership_role = member_role(organization, actor)
-        if membership_role is None:
-            raise Forbidden("you are not a member of this organization")
-        acting = role or membership_role
-        if ROLE_AUTHORITY.get(acting, 0) > ROLE_AUTHORITY.get(membership_role, 0):
-            acting = membership_role
+        acting = actor.role
         current = current_criteria(organization)
         if current is None or risk.criteria_id != current.pk:
             raise Conflict(
@@ -522,18 +509,18 @@ def risk_accept(*, actor, risk: Risk, note: str = "", role: str | None = None) -
                 f"under risk criteria v{current.number} a {level_name} residual risk cannot be accepted: "
                 "treat it further"
             )
-        if ROLE_AUTHORITY.get(acting, 0) < ROLE_AUTHORITY[rule.accept_role]:
+        if actor.acceptance_authority() < acceptance_authority(rule.accept_role):
             where = "within" if rule.within_appetite else "above"
             raise Forbidden(
                 f"the residual risk is {level_name}, {where} the risk appetite: under risk criteria v{current.number} "
-                f"only {ROLE_NAMES[rule.accept_role]} or higher may accept it, and you act as {acting}. "
+                f"only {accepting_role_phrase(rule.accept_role)} may accept it, and you act as {acting}. "
                 "Hand the risk to an owner with that authority, or treat it further."
             )
         acceptance = RiskAcceptance.objects.create(
             organization=organization,
             risk=risk,
             criteria=current,
-            accepted_by=actor,
+            accepted_by=actor.user,
             accepted_role=acting,
             residual_likelihood=risk.residual_likelihood,
             residual_consequence=risk.residual_consequence,
@@ -560,7 +547,7 @@ def risk_accept(*, actor, risk: Risk, note: str = "", role: str | None = None) -
     return acceptance
 
 
-def risk_close(*, actor, risk: Risk, reason: str = "") -> Risk:
+def risk_close(*, actor: Tenant, risk: Risk, reason: str = "") -> Risk:
     """The risk no longer applies (system retired, activity stopped). It stays in the register, closed."""
     with transaction.atomic():
         risk = Risk.objects.select_for_update().get(pk=risk.pk)
@@ -577,7 +564,7 @@ def risk_close(*, actor, risk: Risk, reason: str = "") -> Risk:
     return risk
 
 
-def risk_reopen(*, actor, risk: Risk) -> Risk:
+def risk_reopen(*, actor: Tenant, risk: Risk) -> Risk:
     with transaction.atomic():
         risk = Risk.objects.select_for_update().get(pk=risk.pk)
         if risk.status != RiskStatus.CLOSED:
@@ -632,7 +619,7 @@ def _clean_action(organization, values: dict, *, partial: bool) -> dict:
     if "description" in values:
         cleaned["description"] = (values["description"] or "").strip()
     if "owner" in values:
-        cleaned["owner"] = _check_member(organization, values["owner"], "owner", "action owner")
+        cleaned["owner"] = check_member(organization, values["owner"], field="owner")
     if "due_date" in values:
         cleaned["due_date"] = values["due_date"]
     if "status" in values:
@@ -643,7 +630,7 @@ def _clean_action(organization, values: dict, *, partial: bool) -> dict:
     return cleaned
 
 
-def treatment_action_create(*, actor, risk: Risk, **values) -> TreatmentAction:
+def treatment_action_create(*, actor: Tenant, risk: Risk, **values) -> TreatmentAction:
     """Add an action to the risk's treatment plan: title, owner, due date, status."""
     cleaned = _clean_action(risk.organization, values, partial=False)
     with transaction.atomic():
@@ -651,7 +638,7 @@ def treatment_action_create(*, actor, risk: Risk, **values) -> TreatmentAction:
         action = TreatmentAction.objects.create(
             organization=risk.organization,
             risk=risk,
-            created_by=actor,
+            created_by=actor.user,
             created_at=now,
             updated_at=now,
             completed_at=now if cleaned.get("status") == ActionStatus.DONE else None,
@@ -667,7 +654,7 @@ def treatment_action_create(*, actor, risk: Risk, **values) -> TreatmentAction:
     return action
 
 
-def treatment_action_update(*, actor, action: TreatmentAction, **values) -> TreatmentAction:
+def treatment_action_update(*, actor: Tenant, action: TreatmentAction, **values) -> TreatmentAction:
     cleaned = _clean_action(action.organization, values, partial=True)
     with transaction.atomic():
         action = TreatmentAction.objects.select_for_update(of=("self",)).select_related("owner").get(pk=action.pk)
@@ -692,7 +679,7 @@ def treatment_action_update(*, actor, action: TreatmentAction, **values) -> Trea
     return action
 
 
-def treatment_action_delete(*, actor, action: TreatmentAction) -> None:
+def treatment_action_delete(*, actor: Tenant, action: TreatmentAction) -> None:
     with transaction.atomic():
         record_event(
             actor=actor,
@@ -704,7 +691,7 @@ def treatment_action_delete(*, actor, action: TreatmentAction) -> None:
         action.delete()
 
 
-def risk_select_control(*, actor, risk: Risk, control) -> RiskControl:
+def risk_select_control(*, actor: Tenant, risk: Risk, control) -> RiskControl:
     """Record that the risk's treatment selects `control` (6.1.3 d): the SoA then shows it as the reason."""
     if control.organization_id != risk.organization_id:
         raise ServiceError("the control belongs to another organization")
@@ -721,7 +708,7 @@ def risk_select_control(*, actor, risk: Risk, control) -> RiskControl:
     return link
 
 
-def risk_deselect_control(*, actor, risk: Risk, control) -> None:
+def risk_deselect_control(*, actor: Tenant, risk: Risk, control) -> None:
     with transaction.atomic():
         deleted, _ = RiskControl.objects.filter(risk=risk, control=control).delete()
         if deleted:

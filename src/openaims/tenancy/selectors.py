@@ -60,3 +60,15 @@ def tenant_of(user, organization: Organization | None = None) -> Tenant:
         where = organization.slug if organization is not None else "any organization"
         raise Forbidden(f"{user.get_username()} is not a member of {where}")
     return Tenant(membership)
+
+
+def first_member_with(organization: Organization, perm: str) -> Tenant | None:
+    """The longest-standing member whose role holds `perm`, as a Tenant (demo data picks who acts this way)."""
+    for membership in (
+        Membership.objects.filter(organization=organization)
+        .select_related("organization", "user")
+        .order_by("created_at", "pk")
+    ):
+        if perm in membership.permissions():
+            return Tenant(membership)
+    return None

@@ -109,7 +109,7 @@ def card_versions(request, org: str, system_id: int, page: int = 1, page_size: i
 def card_publish(request, org: str, system_id: int, payload: CardPublishIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
     system = get_system_for_tenant(tenant, system_id)
-    version = cards.card_publish(actor=tenant.user, system=system, note=payload.note)
+    version = cards.card_publish(actor=tenant, system=system, note=payload.note)
     return Status(201, _version_detail(system, cards.get_card_version_for_system(system, version.number)))
 
 

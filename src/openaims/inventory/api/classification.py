@@ -212,7 +212,7 @@ def classification_current(request, org: str, system_id: int):
 def classification_create(request, org: str, system_id: int, payload: AnswersIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
-    row = cls.classification_record(actor=tenant.user, system=system, answers=payload.model_dump())
+    row = cls.classification_record(actor=tenant, system=system, answers=payload.model_dump())
     return Status(201, _detail(row, row.pk))
 
 

@@ -86,8 +86,7 @@ def systems_import(
             code="too_large",
         )
     report = imports.systems_import(
-        actor=tenant.user,
-        organization=tenant.organization,
+        actor=tenant,
         content=file.read(),
         file_name=file.name or "",
         update_existing=update_existing,
@@ -110,8 +109,7 @@ def systems_mlflow_sync(request, org: str, payload: MlflowSyncIn):
     mapping = {name: system_by_ref(organization, ref) for name, ref in payload.mapping.items()}
     default = system_by_ref(organization, payload.system) if payload.system else None
     report = mlflow_sync(
-        actor=tenant.user,
-        organization=organization,
+        actor=tenant,
         tracking_uri=payload.tracking_uri,
         registry_uri=payload.registry_uri,
         mapping=mapping,

@@ -182,11 +182,10 @@ def system_transition(request, org: str, system_id: int, payload: TransitionIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
     row = gates.system_transition(
-        actor=tenant.user,
+        actor=tenant,
         system=system,
         to_stage=payload.to_stage,
         override_reason=payload.override_reason,
-        token=tenant.token,
     )
     row.actor = tenant.user
     return Status(201, _transition(row))
@@ -209,7 +208,5 @@ def policy_get(request, org: str):
 @router.put("/orgs/{org}/lifecycle/policy", response={200: PolicyOut, **ERRORS}, summary="Set the gate policy")
 def policy_put(request, org: str, payload: PolicyIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
-    policy = gates.gate_policy_update(
-        actor=tenant.user, organization=tenant.organization, items=payload.items, token=tenant.token
-    )
+    policy = gates.gate_policy_update(actor=tenant, items=payload.items)
     return _policy(policy)

@@ -123,7 +123,7 @@ def _part_routes(kind: str, plural: str, model, schema_in, schema_patch, schema_
         tenant = tenant_for(request, org, Perm.WRITE)
         system = get_system_for_tenant(tenant, system_id)
         values = _values(tenant, payload, payload.model_fields_set | {"name"})
-        part = services.part_create(actor=tenant.user, system=system, kind=kind, **values)
+        part = services.part_create(actor=tenant, system=system, kind=kind, **values)
         return Status(201, _part(part))
 
     def part_get(request, org: str, system_id: int, part_id: int):
@@ -136,12 +136,12 @@ def _part_routes(kind: str, plural: str, model, schema_in, schema_patch, schema_
         system = get_system_for_tenant(tenant, system_id)
         part = get_part_for_tenant(tenant, kind, part_id, system=system)
         values = _values(tenant, payload, payload.model_fields_set)
-        return _part(services.part_update(actor=tenant.user, part=part, **values))
+        return _part(services.part_update(actor=tenant, part=part, **values))
 
     def part_delete(request, org: str, system_id: int, part_id: int):
         tenant = tenant_for(request, org, Perm.WRITE)
         system = get_system_for_tenant(tenant, system_id)
-        services.part_delete(actor=tenant.user, part=get_part_for_tenant(tenant, kind, part_id, system=system))
+        services.part_delete(actor=tenant, part=get_part_for_tenant(tenant, kind, part_id, system=system))
         return Status(204, None)
 
     for function in (part_list, part_create, part_get, part_update, part_delete):
@@ -172,14 +172,14 @@ def models_upsert(request, org: str, system_id: int, payload: ModelUpsertIn):
     existing = _parts(AIModel, system).filter(name=name, version=version).first()
     if existing is None:
         try:
-            return Status(201, _part(services.part_create(actor=tenant.user, system=system, kind="model", **values)))
+            return Status(201, _part(services.part_create(actor=tenant, system=system, kind="model", **values)))
         except (Conflict, IntegrityError):
             # Another request registered the same version in between: update that one instead.
             existing = _parts(AIModel, system).filter(name=name, version=version).first()
             if existing is None:
                 raise
     changes = {field: value for field, value in values.items() if field not in ("name", "version")}
-    return Status(200, _part(services.part_update(actor=tenant.user, part=existing, **changes)))
+    return Status(200, _part(services.part_update(actor=tenant, part=existing, **changes)))
 
 
 _part_routes("model", "models", AIModel, ModelIn, ModelPatch, ModelOut, "model")
@@ -244,7 +244,7 @@ def suppliers_list(
 def suppliers_create(request, org: str, payload: SupplierIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     values = _supplier_values(payload)
-    supplier = services.supplier_create(actor=tenant.user, organization=tenant.organization, **values)
+    supplier = services.supplier_create(actor=tenant, **values)
     return Status(201, _supplier_detail(tenant, supplier.pk))
 
 
@@ -262,7 +262,7 @@ def suppliers_get(request, org: str, supplier_id: int):
 def suppliers_update(request, org: str, supplier_id: int, payload: SupplierPatch):
     tenant = tenant_for(request, org, Perm.WRITE)
     supplier = get_supplier_for_tenant(tenant, supplier_id)
-    services.supplier_update(actor=tenant.user, supplier=supplier, **_supplier_values(payload))
+    services.supplier_update(actor=tenant, supplier=supplier, **_supplier_values(payload))
     return _supplier_detail(tenant, supplier.pk)
 
 
@@ -274,5 +274,5 @@ def suppliers_update(request, org: str, supplier_id: int, payload: SupplierPatch
 )
 def suppliers_delete(request, org: str, supplier_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
-    services.supplier_delete(actor=tenant.user, supplier=get_supplier_for_tenant(tenant, supplier_id))
+    services.supplier_delete(actor=tenant, supplier=get_supplier_for_tenant(tenant, supplier_id))
     return Status(204, None)

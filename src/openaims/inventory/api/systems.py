@@ -166,7 +166,7 @@ def _system_detail(tenant: Tenant, pk: int) -> dict:
             "resources": system.resources.count(),
         },
         "controls": _linked_controls(system),
-        "created_by": system.created_by.get_username(),
+        "created_by": system.created_by.get_username() if system.created_by_id else "system",
         "created_at": system.created_at,
     }
 
@@ -237,9 +237,7 @@ def systems_list(
 def systems_create(request, org: str, payload: SystemIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     given = payload.model_fields_set | {"name", "purpose", "role", "technique", "criticality"}
-    system = services.system_create(
-        actor=tenant.user, organization=tenant.organization, **_values(tenant, payload, given)
-    )
+    system = services.system_create(actor=tenant, **_values(tenant, payload, given))
     return Status(201, {**_system_detail(tenant, system.pk), "duplicates": _duplicates(system)})
 
 
@@ -259,7 +257,7 @@ def systems_get(request, org: str, system_id: int):
 def systems_update(request, org: str, system_id: int, payload: SystemPatch):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
-    services.system_update(actor=tenant.user, system=system, **_values(tenant, payload, payload.model_fields_set))
+    services.system_update(actor=tenant, system=system, **_values(tenant, payload, payload.model_fields_set))
     return _system_detail(tenant, system.pk)
 
 
@@ -270,7 +268,7 @@ def systems_update(request, org: str, system_id: int, payload: SystemPatch):
 )
 def systems_delete(request, org: str, system_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
-    services.system_delete(actor=tenant.user, system=get_system_for_tenant(tenant, system_id))
+    services.system_delete(actor=tenant, system=get_system_for_tenant(tenant, system_id))
     return Status(204, None)
 
 

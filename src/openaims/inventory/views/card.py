@@ -81,7 +81,7 @@ def card_publish_view(request, pk: int):
     form = CardPublishForm(request.POST)
     if form.is_valid():
         try:
-            version = cards.card_publish(actor=request.user, system=system, note=form.cleaned_data["note"])
+            version = cards.card_publish(actor=request.tenant, system=system, note=form.cleaned_data["note"])
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

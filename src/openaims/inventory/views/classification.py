@@ -94,7 +94,7 @@ def wizard_view(request, pk: int):
             )
         else:
             try:
-                row = cls.classification_record(actor=request.user, system=system, answers=answers)
+                row = cls.classification_record(actor=request.tenant, system=system, answers=answers)
             except ServiceError as exc:
                 error, status = exc.message, 400
             else:

@@ -59,8 +59,7 @@ def import_view(request):
             else:
                 try:
                     report = imports.systems_import(
-                        actor=request.user,
-                        organization=org,
+                        actor=request.tenant,
                         content=upload.read(),
                         file_name=upload.name,
                         update_existing=form.cleaned_data["update_existing"],
@@ -150,8 +149,7 @@ def mlflow_sync_view(request):
             data = form.cleaned_data
             try:
                 report = mlflow_sync(
-                    actor=request.user,
-                    organization=org,
+                    actor=request.tenant,
                     tracking_uri=data["tracking_uri"],
                     registry_uri=data["registry_uri"] or None,
                     mapping=parse_mapping(org, data["mapping"]),

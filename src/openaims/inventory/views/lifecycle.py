@@ -44,7 +44,7 @@ def transition_view(request, pk: int):
     refusal = error = None
     try:
         transition = gates.system_transition(
-            actor=request.user, system=system, to_stage=to_stage, override_reason=reason
+            actor=request.tenant, system=system, to_stage=to_stage, override_reason=reason
         )
     except gates.GateRefused as exc:
         refusal = {
@@ -122,7 +122,7 @@ def policy_view(request):
         require(tenant, Perm.APPROVE)
         items = {stage: request.POST.getlist(f"gate-{stage}") for stage in gates.gated_stages()}
         try:
-            gates.gate_policy_update(actor=request.user, organization=org, items=items)
+            gates.gate_policy_update(actor=request.tenant, items=items)
         except ServiceError as exc:
             error = exc.message
         else:

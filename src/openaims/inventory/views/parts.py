@@ -96,7 +96,7 @@ def part_create_view(request, pk: int, kind: str):
     form = part_form(kind, request.POST, suppliers=suppliers)
     if form.is_valid():
         try:
-            part = services.part_create(actor=request.user, system=system, kind=kind, **form.values())
+            part = services.part_create(actor=request.tenant, system=system, kind=kind, **form.values())
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -156,7 +156,7 @@ def part_edit_view(request, pk: int, kind: str, part: int):
     form = part_form(kind, request.POST, part=item, suppliers=suppliers)
     if form.is_valid():
         try:
-            services.part_update(actor=request.user, part=item, **form.values())
+            services.part_update(actor=request.tenant, part=item, **form.values())
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -173,7 +173,7 @@ def part_delete_view(request, pk: int, kind: str, part: int):
     item = get_part_for_tenant(tenant, kind, part, system=system)
     label = str(item)
     try:
-        services.part_delete(actor=request.user, part=item)
+        services.part_delete(actor=request.tenant, part=item)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(_part_url(item, kind))
@@ -234,7 +234,7 @@ def supplier_create_view(request):
     form = SupplierForm(request.POST)
     if form.is_valid():
         try:
-            supplier = services.supplier_create(actor=request.user, organization=org, **form.cleaned_data)
+            supplier = services.supplier_create(actor=request.tenant, **form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -272,7 +272,7 @@ def supplier_edit_view(request, pk: int):
     form = SupplierForm(request.POST, supplier=supplier)
     if form.is_valid():
         try:
-            services.supplier_update(actor=request.user, supplier=supplier, **form.cleaned_data)
+            services.supplier_update(actor=request.tenant, supplier=supplier, **form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -289,7 +289,7 @@ def supplier_delete_view(request, pk: int):
     supplier = get_supplier_for_tenant(tenant, pk)
     name = supplier.name
     try:
-        services.supplier_delete(actor=request.user, supplier=supplier)
+        services.supplier_delete(actor=request.tenant, supplier=supplier)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("inventory:supplier_detail", tenant.organization.slug, supplier.pk)

@@ -154,7 +154,7 @@ def system_create_view(request):
         if similar:
             return _form_page(request, form, similar=similar)
     try:
-        system = services.system_create(actor=request.user, organization=org, **form.values())
+        system = services.system_create(actor=request.tenant, **form.values())
     except ServiceError as exc:
         add_service_error(form, exc)
         return _form_page(request, form, status=400)
@@ -216,7 +216,7 @@ def system_edit_view(request, pk: int):
         return _form_page(request, form, system=system, status=400)
     was_stale = system.classification_stale
     try:
-        updated = services.system_update(actor=request.user, system=system, **form.values())
+        updated = services.system_update(actor=request.tenant, system=system, **form.values())
     except ServiceError as exc:
         add_service_error(form, exc)
         return _form_page(request, form, system=system, status=400)
@@ -240,7 +240,7 @@ def system_delete_view(request, pk: int):
     system = get_system_for_tenant(tenant, pk)
     ref, name = system.ref, system.name
     try:
-        services.system_delete(actor=request.user, system=system)
+        services.system_delete(actor=request.tenant, system=system)
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("inventory:system", tenant.organization.slug, system.pk)

@@ -91,7 +91,7 @@ def criteria_edit_view(request):
         if form.is_valid():
             try:
                 saved = services.criteria_draft_save(
-                    actor=request.user, organization=org, content=form.content(), note=form.cleaned_data["note"]
+                    actor=request.tenant, content=form.content(), note=form.cleaned_data["note"]
                 )
             except ServiceError as exc:
                 form.add_error(None, exc.message)
@@ -111,7 +111,7 @@ def criteria_edit_view(request):
 def criteria_publish_view(request):
     org = request.tenant.organization
     try:
-        version = services.criteria_publish(actor=request.user, organization=org)
+        version = services.criteria_publish(actor=request.tenant)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -124,7 +124,7 @@ def criteria_publish_view(request):
 def criteria_discard_view(request):
     org = request.tenant.organization
     try:
-        services.criteria_draft_discard(actor=request.user, organization=org)
+        services.criteria_draft_discard(actor=request.tenant)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

@@ -16,7 +16,6 @@ from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.risk import selectors, services
 from openaims.risk.access import get_action_for_tenant, get_risk_for_tenant
-from openaims.risk.criteria import ROLE_AUTHORITY
 from openaims.risk.forms import (
     AcceptForm,
     ActionForm,
@@ -31,7 +30,7 @@ from openaims.risk.selectors import Levels
 from openaims.risk.services import OBJECTIVE_KIND, SOURCE_KIND
 from openaims.risk.views.common import members
 from openaims.tenancy.access import tenant_view
-from openaims.tenancy.roles import Perm
+from openaims.tenancy.roles import Perm, acceptance_authority, accepting_role_phrase
 
 
 def _risk_url(risk, anchor: str = "") -> str:
@@ -65,7 +64,7 @@ def create_view(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                risk = services.risk_create(actor=request.user, organization=org, **form.values())
+                risk = services.risk_create(actor=request.tenant, **form.values())
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
@@ -86,7 +85,7 @@ def edit_view(request, pk: int):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.risk_update(actor=request.user, risk=risk, **form.values())
+                services.risk_update(actor=request.tenant, risk=risk, **form.values())
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
@@ -109,8 +108,9 @@ def _acceptance_hint(tenant, risk, data) -> str:
     rule = data.rule(risk.residual_level)
     if rule is None or rule.accept_role is None:
         return "The criteria do not let anyone accept a residual risk of this level: treat it further."
-    if ROLE_AUTHORITY.get(tenant.role, 0) < ROLE_AUTHORITY[rule.accept_role]:
-        return f"At this level the criteria require a {rule.accept_role} or higher to accept; you are a {tenant.role}."
+    if tenant.acceptance_authority() < acceptance_authority(rule.accept_role):
+        needed = accepting_role_phrase(rule.accept_role)
+        return f"At this level the criteria require {needed} to accept; you are a {tenant.role}."
     return ""
 
 
@@ -195,7 +195,7 @@ def assess_view(request, pk: int):
         d = form.cleaned_data
         try:
             services.risk_assess(
-                actor=request.user,
+                actor=request.tenant,
                 risk=risk,
                 inherent_likelihood=d["inherent_likelihood"],
                 inherent_consequence=d["inherent_consequence"],
@@ -222,7 +222,7 @@ def accept_view(request, pk: int):
     form = AcceptForm(request.POST)
     if form.is_valid():
         try:
-            services.risk_accept(actor=request.user, risk=risk, note=form.cleaned_data["note"], role=tenant.role)
+            services.risk_accept(actor=request.tenant, risk=risk, note=form.cleaned_data["note"])
         except ServiceError as exc:
             add_service_error(form, exc)
             return _risk_page(request, get_risk_for_tenant(tenant, pk), accept_form=form, status=exc.status)
@@ -239,7 +239,7 @@ def close_view(request, pk: int):
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
-            services.risk_close(actor=request.user, risk=risk, reason=form.cleaned_data["reason"])
+            services.risk_close(actor=request.tenant, risk=risk, reason=form.cleaned_data["reason"])
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
@@ -252,7 +252,7 @@ def close_view(request, pk: int):
 def reopen_view(request, pk: int):
     risk = get_risk_for_tenant(request.tenant, pk)
     try:
-        services.risk_reopen(actor=request.user, risk=risk)
+        services.risk_reopen(actor=request.tenant, risk=risk)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -271,7 +271,7 @@ def action_add_view(request, pk: int):
     form = ActionForm(request.POST, members=members(tenant.organization))
     if form.is_valid():
         try:
-            services.treatment_action_create(actor=request.user, risk=risk, **form.cleaned_data)
+            services.treatment_action_create(actor=request.tenant, risk=risk, **form.cleaned_data)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -294,7 +294,7 @@ def action_view(request, pk: int, action: int):
         form = ActionStatusForm(request.POST)
     if form.is_valid():
         try:
-            services.treatment_action_update(actor=request.user, action=item, **form.cleaned_data)
+            services.treatment_action_update(actor=request.tenant, action=item, **form.cleaned_data)
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
@@ -310,7 +310,7 @@ def action_delete_view(request, pk: int, action: int):
     tenant = request.tenant
     risk = get_risk_for_tenant(tenant, pk)
     item = get_action_for_tenant(tenant, risk, action)
-    services.treatment_action_delete(actor=request.user, action=item)
+    services.treatment_action_delete(actor=request.tenant, action=item)
     messages.success(request, f"“{item.title}” was removed from the treatment plan.")
     return redirect(_risk_url(risk, "plan"))
 
@@ -330,7 +330,7 @@ def control_select_view(request, pk: int):
     if form.is_valid():
         control = form.cleaned_data["control"]
         try:
-            services.risk_select_control(actor=request.user, risk=risk, control=control)
+            services.risk_select_control(actor=request.tenant, risk=risk, control=control)
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -347,7 +347,7 @@ def control_deselect_view(request, pk: int, control: int):
     item = get_control_for_tenant(tenant, control)
     if not RiskControl.objects.filter(risk=risk, control=item).exists():
         raise Http404("This risk's treatment does not select that control")
-    services.risk_deselect_control(actor=request.user, risk=risk, control=item)
+    services.risk_deselect_control(actor=request.tenant, risk=risk, control=item)
     messages.success(request, f"The treatment of {risk.ref} no longer selects {item.ref_id}.")
     return redirect(_risk_url(risk, "controls"))
 
