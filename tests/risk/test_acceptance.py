@@ -9,6 +9,8 @@ from openaims.audittrail.models import AuditEvent
 from openaims.lib.errors import Conflict, Forbidden
 from openaims.risk.models import RiskAcceptance, RiskStatus
 from openaims.risk.services import criteria_draft_save, criteria_publish, risk_accept, risk_update
+from openaims.tenancy.models import Tenant
+from openaims.tenancy.services import api_token_create
 from tests.risk.conftest import assess, make_risk
 from tests.risk.test_criteria import three_by_three
 
@@ -77,8 +79,16 @@ def test_auditors_and_viewers_never_accept_even_as_risk_owners(cast, role):
 
 def test_a_narrower_acting_role_counts_not_the_membership(cast):
     risk = assessed_risk(cast, HIGH, owner="manager")
+    token, _raw = api_token_create(actor=cast.tenant("manager"), name="ci", role="contributor")
     with pytest.raises(Forbidden, match="you act as contributor"):
-        risk_accept(actor=cast.tenant("manager"), risk=risk)
+        risk_accept(actor=Tenant(cast.tenant("manager").membership, token), risk=risk)
+
+
+def test_the_system_actor_never_accepts_risk(cast):
+    risk = assessed_risk(cast, LOW, owner="manager")
+    with pytest.raises(Forbidden, match="act of its owner"):
+        risk_accept(actor=Tenant.system(cast.org), risk=risk)
+    assert RiskAcceptance.objects.filter(risk=risk).count() == 0
 
 
 def test_it_refuses_before_the_residual_risk_is_assessed(cast):

@@ -81,7 +81,7 @@ class TestRecording:
             make_risk(cast, owner=cast.users["outsider"])
 
     def test_it_refuses_a_risk_without_a_title(self, cast):
-        with pytest.raises(ServiceError, match="needs a title"):
+        with pytest.raises(ServiceError, match="title is required"):
             make_risk(cast, "   ")
 
     def test_it_updates_the_entry_and_its_links_with_one_audit_event(self, cast):

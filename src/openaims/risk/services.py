@@ -39,7 +39,7 @@ from openaims.risk.models import (
     TreatmentOption,
 )
 from openaims.tenancy.models import Tenant
-from openaims.tenancy.roles import acceptance_authority, accepting_role_phrase
+from openaims.tenancy.roles import acceptance_authority, role_with_article
 from openaims.tenancy.selectors import check_member
 
 SOURCE_KIND = "risk_source"  # catalog node kinds a risk may cite (ISO/IEC 42001 Annex C.3.x, C.2.x)
@@ -513,7 +513,7 @@ def risk_accept(*, actor: Tenant, risk: Risk, note: str = "") -> RiskAcceptance:
             where = "within" if rule.within_appetite else "above"
             raise Forbidden(
                 f"the residual risk is {level_name}, {where} the risk appetite: under risk criteria v{current.number} "
-                f"only {accepting_role_phrase(rule.accept_role)} may accept it, and you act as {acting}. "
+                f"only {role_with_article(rule.accept_role)} or higher may accept it, and you act as {acting}. "
                 "Hand the risk to an owner with that authority, or treat it further."
             )
         acceptance = RiskAcceptance.objects.create(

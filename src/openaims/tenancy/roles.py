@@ -73,8 +73,14 @@ def acceptance_authority(role: str | None) -> int:
     return ACCEPTING_ROLES.index(role) + 1 if role in ACCEPTING_ROLES else 0
 
 
+def role_with_article(role: str) -> str:
+    """'a manager', 'an owner': a role named in a sentence."""
+    name = str(Role(role).label).lower()
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def accepting_role_phrase(role: str) -> str:
-    """ "a manager or owner": who meets `role` as a criteria's accept_role, for messages and forms."""
+    """'a manager or owner': who meets `role` as a criteria's accept_role (the criteria form's choices)."""
     names = [str(Role(r).label).lower() for r in ACCEPTING_ROLES[ACCEPTING_ROLES.index(role) :]]
     article = "an" if names[0][0] in "aeiou" else "a"
     return f"{article} {', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else f"{article} {names[0]}"

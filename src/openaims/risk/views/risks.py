@@ -30,7 +30,7 @@ from openaims.risk.selectors import Levels
 from openaims.risk.services import OBJECTIVE_KIND, SOURCE_KIND
 from openaims.risk.views.common import members
 from openaims.tenancy.access import tenant_view
-from openaims.tenancy.roles import Perm, acceptance_authority, accepting_role_phrase
+from openaims.tenancy.roles import Perm, acceptance_authority, role_with_article
 
 
 def _risk_url(risk, anchor: str = "") -> str:
@@ -109,8 +109,8 @@ def _acceptance_hint(tenant, risk, data) -> str:
     if rule is None or rule.accept_role is None:
         return "The criteria do not let anyone accept a residual risk of this level: treat it further."
     if tenant.acceptance_authority() < acceptance_authority(rule.accept_role):
-        needed = accepting_role_phrase(rule.accept_role)
-        return f"At this level the criteria require {needed} to accept; you are a {tenant.role}."
+        needed = role_with_article(rule.accept_role)
+        return f"At this level the criteria require {needed} or higher to accept; you are a {tenant.role}."
     return ""
 
 
