@@ -24,7 +24,6 @@ from openaims.controls.services import (
 from openaims.inventory.part_selectors import controls_panel
 from openaims.lib.errors import ServiceError
 from tests.inventory.conftest import make_system
-from tests.inventory.test_parts import tenant_of
 
 
 @contextmanager
@@ -152,14 +151,14 @@ def test_the_panel_lists_the_controls_that_apply_with_their_status(cast, system)
     custom(cast, "ORG-2", "Drift monitoring")
     control_update(actor=cast.tenant("owner"), control=applies, status="planned", applicability="included")
     control_link_system(actor=cast.tenant("owner"), control=applies, system=system)
-    panel = controls_panel(tenant_of(cast, "contributor"), system)
+    panel = controls_panel(cast.tenant("contributor"), system)
     assert [c.ref_id for c in panel["controls"]] == ["ORG-1"]
     assert [c.ref_id for c in panel["linkable"]] == ["ORG-2"]
     html = render_to_string("inventory/_controls_panel.html", {"panel": panel})
     assert "Planned" in html and "Included" in html and "Drift monitoring" in html
     assert reverse("controls:system_unlink", args=["acme", applies.pk, system.pk]) in html
     reader = render_to_string(
-        "inventory/_controls_panel.html", {"panel": controls_panel(tenant_of(cast, "viewer"), system)}
+        "inventory/_controls_panel.html", {"panel": controls_panel(cast.tenant("viewer"), system)}
     )
     assert "Model cards" in reader and 'data-testid="control-link"' not in reader and "Remove" not in reader
 
@@ -170,7 +169,7 @@ def test_the_panel_costs_two_queries_for_writers_and_one_for_readers(cast, syste
         control = custom(cast, f"ORG-{i}", f"Control {i}")
         if i % 2 == 0:
             control_link_system(actor=cast.tenant("owner"), control=control, system=system)
-    writer, reader = tenant_of(cast, "manager"), tenant_of(cast, "auditor")
+    writer, reader = cast.tenant("manager"), cast.tenant("auditor")
     with django_assert_num_queries(2):
         render_to_string("inventory/_controls_panel.html", {"panel": controls_panel(writer, system)})
     with django_assert_num_queries(1):

@@ -171,11 +171,11 @@ def seed_demo_impact(users: dict) -> int:
         system = AISystem.objects.filter(organization=org, name=name).first()
         if system is None or ImpactAssessment.objects.filter(system=system).exists():
             continue
-        assessment = impact_assessment_create(actor=tenant_of(assessor), system=system, sector=spec["sector"])
-        impact_assessment_update(actor=tenant_of(assessor), assessment=assessment, sections=spec["sections"])
+        assessment = impact_assessment_create(actor=assessor, system=system, sector=spec["sector"])
+        impact_assessment_update(actor=assessor, assessment=assessment, sections=spec["sections"])
         if assessment.fria_required:
             impact_assessment_update(
-                actor=tenant_of(assessor),
+                actor=assessor,
                 assessment=assessment,
                 fria={key: spec["sections"]["scope"] for key in assessment.fria},
             )
@@ -183,8 +183,8 @@ def seed_demo_impact(users: dict) -> int:
             impact = dict(impact)
             title = impact.pop("risk_title", None)
             risk = Risk.objects.filter(organization=org, title=title).first() if title else None
-            impact_add(actor=tenant_of(assessor), assessment=assessment, risk=risk, **impact)
-        impact_assessment_submit(actor=tenant_of(assessor), assessment=assessment)
-        impact_assessment_approve(actor=tenant_of(approver), assessment=assessment, decision=spec["decision"])
+            impact_add(actor=assessor, assessment=assessment, risk=risk, **impact)
+        impact_assessment_submit(actor=assessor, assessment=assessment)
+        impact_assessment_approve(actor=approver, assessment=assessment, decision=spec["decision"])
         made += 1
     return made

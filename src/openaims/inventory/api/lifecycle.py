@@ -166,7 +166,7 @@ def system_gates(request, org: str, system_id: int):
         "next_stage": _stage(following),
         "next_gate": _gate(evaluated[following]) if following in evaluated else None,
         "gates": [_gate(status) for status in evaluated.values()],
-        "can_override": gates.may_override(tenant.role, tenant.user, system),
+        "can_override": gates.may_override(tenant, system),
     }
 
 
