@@ -20,8 +20,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from openaims.tenancy.selectors import tenant_of
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -53,13 +51,15 @@ def main() -> None:
     from openaims.inventory.models import AIModel, AISystem, Dataset
     from openaims.inventory.services import part_create, system_create
     from openaims.inventory.vocabulary import lifecycle, vocabulary
+    from openaims.tenancy.selectors import tenant_of
     from openaims.tenancy.services import membership_add, organization_create
 
     started = time.perf_counter()
     owner = user_create(actor=None, username="bench", password="bench-password-123", validate_password=False)
     engineer = user_create(actor=None, username="eng", password="bench-password-123", validate_password=False)
     org = organization_create(actor=owner, owner=owner, name="Bench Corp", slug="bench")
-    membership_add(actor=tenant_of(owner, org), user=engineer, role="contributor")
+    acting = tenant_of(owner, org)
+    membership_add(actor=acting, user=engineer, role="contributor")
     load_catalog()
     vocab = vocabulary()
     roles, techniques = sorted(vocab.keys("roles")), sorted(vocab.keys("techniques"))
@@ -67,7 +67,7 @@ def main() -> None:
     classes = ["unclassified", "minimal", "limited_risk", "high_risk"]
     words = ["credit", "triage", "fraud", "chat", "vision", "forecast", "ranking", "routing", "summary", "pricing"]
     seeded = system_create(
-        actor=tenant_of(owner, org), name="Seeded system", purpose="Created through the service", role="provider",
+        actor=acting, name="Seeded system", purpose="Created through the service", role="provider",
         technique="ml", business_owner=owner, technical_owner=engineer,
     )  # fmt: skip
     AISystem.objects.bulk_create(
@@ -104,9 +104,9 @@ def main() -> None:
         batch_size=2000,
     )
     for i in range(20):  # one system with many parts, through the services
-        part_create(actor=tenant_of(owner), system=seeded, kind="model", name=f"seeded-model-{i}", version="1")
-        part_create(actor=tenant_of(owner), system=seeded, kind="dataset", name=f"seeded-data-{i}", source="bench")
-    empty = system_create(actor=tenant_of(owner, org), name="Empty system", purpose="No parts", role="user",
+        part_create(actor=acting, system=seeded, kind="model", name=f"seeded-model-{i}", version="1")
+        part_create(actor=acting, system=seeded, kind="dataset", name=f"seeded-data-{i}", source="bench")
+    empty = system_create(actor=acting, name="Empty system", purpose="No parts", role="user",
                           technique="rules")  # fmt: skip
     print(
         f"set-up: {AISystem.objects.filter(organization=org).count():,} systems, "

@@ -24,8 +24,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from openaims.tenancy.selectors import tenant_of
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -60,6 +58,7 @@ def main() -> None:
     from openaims.risk.models import Risk, RiskAssessment, RiskStatus, RiskSystem
     from openaims.risk.pdf import PlanMeta, treatment_plan_pdf
     from openaims.risk.services import criteria_ensure
+    from openaims.tenancy.selectors import tenant_of
     from openaims.tenancy.services import membership_add, organization_create
 
     rng = random.Random(42)

@@ -19,8 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from openaims.tenancy.selectors import tenant_of
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -56,6 +54,7 @@ def main() -> None:
     from openaims.controls.selectors import soa_rows
     from openaims.controls.services import control_create_custom, controls_adopt_catalog
     from openaims.risk.models import Risk, RiskControl
+    from openaims.tenancy.selectors import tenant_of
     from openaims.tenancy.services import organization_create
 
     started = time.perf_counter()
