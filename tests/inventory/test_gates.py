@@ -72,15 +72,19 @@ def events(system, action):
 @pytest.fixture
 def temporary_item():
     """Register items for one test and forget them afterwards."""
-    added = []
+    replaced = {}
 
     def register(key, ok=True, detail="checked"):
+        replaced.setdefault(key, gates._items.get(key))
         gates.register_item(key, key.replace("_", " ").title(), lambda system: GateResult(ok, detail))
-        added.append(key)
 
     yield register
-    for key in added:
-        gates._items.pop(key, None)
+    # Put back an item another app registered (impact's), so later tests still see the real one.
+    for key, previous in replaced.items():
+        if previous is None:
+            gates._items.pop(key, None)
+        else:
+            gates._items[key] = previous
 
 
 # ------------------------------------------------------------------------------------ each item's check

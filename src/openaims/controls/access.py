@@ -5,45 +5,31 @@ Another organization's objects answer 404 like missing ones, so their existence 
 
 from __future__ import annotations
 
-from django.http import Http404
-
 from openaims.controls.models import Control, Evidence, SoAVersion
-from openaims.tenancy.access import object_pk
+from openaims.tenancy.access import get_for_tenant
 from openaims.tenancy.models import Tenant
 
 
 def get_control_for_tenant(tenant: Tenant, pk) -> Control:
-    control = (
-        Control.objects.select_related("owner", "catalog_node__framework", "organization")
-        .filter(organization=tenant.organization, pk=object_pk(pk))
-        .first()
+    return get_for_tenant(
+        Control.objects.select_related("owner", "catalog_node__framework", "organization"), tenant, pk, what="control"
     )
-    if control is None:
-        raise Http404("No such control")
-    return control
 
 
 def get_evidence_for_tenant(tenant: Tenant, pk) -> Evidence:
-    evidence = Evidence.objects.filter(organization=tenant.organization, pk=object_pk(pk)).first()
-    if evidence is None:
-        raise Http404("No such evidence")
-    return evidence
+    return get_for_tenant(Evidence.objects.all(), tenant, pk, what="evidence")
 
 
 def get_soa_version_for_tenant(tenant: Tenant, number) -> SoAVersion:
-    version = (
-        SoAVersion.objects.select_related("approved_by", "published_by")
-        .filter(organization=tenant.organization, number=object_pk(number))
-        .first()
+    return get_for_tenant(
+        SoAVersion.objects.select_related("approved_by", "published_by"),
+        tenant,
+        number,
+        what="SoA version",
+        key="number",
     )
-    if version is None:
-        raise Http404("No such SoA version")
-    return version
 
 
 def get_soa_version_by_pk_for_tenant(tenant: Tenant, pk) -> SoAVersion:
     """The audit trail files versions under their primary key; pages address them by number."""
-    version = SoAVersion.objects.filter(organization=tenant.organization, pk=object_pk(pk)).first()
-    if version is None:
-        raise Http404("No such SoA version")
-    return version
+    return get_for_tenant(SoAVersion.objects.all(), tenant, pk, what="SoA version")

@@ -28,8 +28,9 @@ from openaims.controls.models import (
 )
 from openaims.controls.selectors import FLAG_TEXT, controls_for_register, coverage, soa_diff, soa_rows, soa_summary
 from openaims.lib.errors import ServiceError
-from openaims.tenancy.models import Membership, Tenant
+from openaims.tenancy.models import Tenant
 from openaims.tenancy.roles import Perm
+from openaims.tenancy.selectors import member_by_username
 
 router = Router(tags=["controls"])
 TEXT = 20_000
@@ -208,20 +209,6 @@ class CoverageOut(Schema):
 # ------------------------------------------------------------------------------------------------ helpers
 
 
-def _member(tenant: Tenant, username: str | None, field: str):
-    """The member with this username, None for an empty value; anyone else is a 400 on `field`."""
-    if not username:
-        return None
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(organization=tenant.organization, user__username=username)
-        .first()
-    )
-    if membership is None:
-        raise ServiceError(f"{username!r} is not a member of this organization", field=field)
-    return membership.user
-
-
 def _control(control: Control) -> dict:
     node = control.catalog_node
     return {
@@ -372,7 +359,7 @@ def controls_create(request, org: str, payload: ControlIn):
         ref_id=payload.ref_id,
         title=payload.title,
         description=payload.description,
-        owner=_member(tenant, payload.owner, "owner"),
+        owner=member_by_username(tenant.organization, payload.owner, field="owner"),
         group=payload.group,
     )
     return Status(201, _control_detail(tenant, control.pk))
@@ -408,7 +395,7 @@ def controls_update(request, org: str, control_id: int, payload: ControlPatch):
                 )
     changes = {}
     if "owner" in given:
-        changes["owner"] = _member(tenant, payload.owner, "owner")
+        changes["owner"] = member_by_username(tenant.organization, payload.owner, field="owner")
     for name in ("status", "applicability", "justification", "title", "description"):
         value = getattr(payload, name)
         if name in given and value is not None:

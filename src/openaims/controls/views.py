@@ -53,8 +53,8 @@ from openaims.lib.forms import add_service_error
 from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy.access import require, tenant_view
-from openaims.tenancy.models import Membership
 from openaims.tenancy.roles import Perm, has_perm
+from openaims.tenancy.selectors import memberships
 
 STATUS_LABELS = dict(ImplementationStatus.choices)
 APPLICABILITY_LABELS = dict(Applicability.choices)
@@ -63,8 +63,7 @@ REGISTER_PER_PAGE = 50  # the 38 Annex A controls and a few of one's own fit on 
 
 def _members(organization) -> list[tuple[object, str]]:
     """(user, role) for every member, in one query: owner choices, approver choices and display names."""
-    memberships = Membership.objects.filter(organization=organization).select_related("user")
-    return [(m.user, m.role) for m in memberships.order_by("user__username")]
+    return [(m.user, m.role) for m in memberships(organization)]
 
 
 def _decorate(rows: list[SoARow], members=()) -> list[SoARow]:

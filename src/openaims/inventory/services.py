@@ -18,6 +18,7 @@ from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Res
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import Conflict, ServiceError
 from openaims.tenancy.models import Membership, Tenant
+from openaims.tenancy.selectors import check_member
 
 # Which vocabulary list validates which field.
 SYSTEM_TERMS = {
@@ -69,19 +70,6 @@ def _check_term(field: str, value: str, *, allow_blank: bool) -> str:
     return value
 
 
-def _check_member(organization, user, field: str, members: set[int] | None = None):
-    if user is None:
-        return None
-    is_member = (
-        user.pk in members
-        if members is not None
-        else Membership.objects.filter(organization=organization, user=user).exists()
-    )
-    if not is_member:
-        raise ServiceError(f"{field.replace('_', ' ')} must be a member of the organization", field=field)
-    return user
-
-
 def _clean_system_values(
     organization, values: Mapping[str, Any], *, partial: bool, members: set[int] | None = None
 ) -> dict:
@@ -109,7 +97,7 @@ def _clean_system_values(
             cleaned[field] = _check_term(field, values.get(field, ""), allow_blank=not required)
     for field in OWNER_FIELDS:
         if field in values:
-            cleaned[field] = _check_member(organization, values[field], field, members)
+            cleaned[field] = check_member(organization, values[field], field=field, members=members)
     if "personal_data" in values:
         cleaned["personal_data"] = bool(values["personal_data"])
     return cleaned

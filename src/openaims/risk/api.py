@@ -37,8 +37,9 @@ from openaims.risk.models import (
     TreatmentAction,
     TreatmentOption,
 )
-from openaims.tenancy.models import Membership, Tenant
+from openaims.tenancy.models import Tenant
 from openaims.tenancy.roles import Perm
+from openaims.tenancy.selectors import member_by_username
 
 router = Router(tags=["risks"])
 TEXT = 20_000
@@ -277,20 +278,6 @@ class CriteriaDraftIn(Schema):
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def _member(tenant: Tenant, username: str | None, field: str):
-    """The member with this username, None for an empty value; anyone else is a 400 on `field`."""
-    if not username:
-        return None
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(organization=tenant.organization, user__username=username)
-        .first()
-    )
-    if membership is None:
-        raise ServiceError(f"{username!r} is not a member of this organization", field=field)
-    return membership.user
-
-
 def _systems(tenant: Tenant, numbers: list[int]) -> list[AISystem]:
     numbers = list(dict.fromkeys(numbers))
     found = {s.number: s for s in AISystem.objects.filter(organization=tenant.organization, number__in=numbers)}
@@ -458,7 +445,7 @@ def _risk_values(tenant: Tenant, payload, given: set[str]) -> dict:
         if name in given and (getattr(payload, name) is not None or name == "review_date"):
             values[name] = getattr(payload, name)
     if "owner" in given:
-        values["owner"] = _member(tenant, payload.owner, "owner")
+        values["owner"] = member_by_username(tenant.organization, payload.owner, field="owner")
     if "systems" in given and payload.systems is not None:
         values["systems"] = _systems(tenant, payload.systems)
     for name in ("sources", "objectives"):
@@ -587,7 +574,7 @@ def actions_create(request, org: str, risk_id: int, payload: ActionIn):
         risk=risk,
         title=payload.title,
         description=payload.description,
-        owner=_member(tenant, payload.owner, "owner"),
+        owner=member_by_username(tenant.organization, payload.owner, field="owner"),
         due_date=payload.due_date,
         status=payload.status.value,
     )
@@ -609,7 +596,7 @@ def actions_update(request, org: str, risk_id: int, action_id: int, payload: Act
     if "status" in given and payload.status is not None:
         values["status"] = payload.status.value
     if "owner" in given:
-        values["owner"] = _member(tenant, payload.owner, "owner")
+        values["owner"] = member_by_username(tenant.organization, payload.owner, field="owner")
     services.treatment_action_update(actor=tenant, action=action, **values)
     return _action(get_action_for_tenant(tenant, risk, action.pk))
 

@@ -26,6 +26,18 @@ def object_pk(value) -> int:
         raise Http404("No such object") from None
 
 
+def get_for_tenant(queryset, tenant: Tenant, pk, *, what: str, key: str = "pk", **filters):
+    """The one object of `queryset` in the tenant's organization whose `key` is `pk`, or 404 "No such <what>".
+
+    Every get_<entity>_for_tenant helper is this with its queryset (select_related for its page) and
+    its name: another organization's object and a missing one answer alike, so neither is revealed.
+    """
+    found = queryset.filter(organization=tenant.organization, **{key: object_pk(pk)}, **filters).first()
+    if found is None:
+        raise Http404(f"No such {what}")
+    return found
+
+
 def get_tenant_for_user(user, slug: str) -> Tenant:
     membership = (
         Membership.objects.for_user(user).select_related("organization", "user").filter(organization__slug=slug).first()
@@ -66,29 +78,16 @@ def tenant_view(perm: str):
 
 
 def get_membership_for_tenant(tenant: Tenant, pk: int) -> Membership:
-    membership = (
-        Membership.objects.select_related("user", "organization")
-        .filter(organization=tenant.organization, pk=pk)
-        .first()
-    )
-    if membership is None:
-        raise Http404("No such member")
-    return membership
+    return get_for_tenant(Membership.objects.select_related("user", "organization"), tenant, pk, what="member")
 
 
 def get_invitation_for_tenant(tenant: Tenant, pk: int) -> Invitation:
-    invitation = Invitation.objects.filter(organization=tenant.organization, pk=pk).first()
-    if invitation is None:
-        raise Http404("No such invitation")
-    return invitation
+    return get_for_tenant(Invitation.objects.all(), tenant, pk, what="invitation")
 
 
 def get_token_for_tenant(tenant: Tenant, pk: int) -> ApiToken:
     """A user sees and revokes their own tokens; owners may revoke anyone's in their organization."""
-    tokens = ApiToken.objects.filter(organization=tenant.organization, pk=pk)
+    tokens = ApiToken.objects.select_related("user", "organization")
     if not tenant.can("manage_members"):
         tokens = tokens.filter(user=tenant.user)
-    token = tokens.select_related("user", "organization").first()
-    if token is None:
-        raise Http404("No such token")
-    return token
+    return get_for_tenant(tokens, tenant, pk, what="token")

@@ -32,8 +32,9 @@ from openaims.inventory.api_schemas import (
 from openaims.inventory.models import AISystem, RiskClass
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import ServiceError
-from openaims.tenancy.models import Membership, Tenant
+from openaims.tenancy.models import Tenant
 from openaims.tenancy.roles import Perm
+from openaims.tenancy.selectors import member_by_username
 
 router = Router(tags=["inventory"])
 
@@ -60,27 +61,13 @@ def _username(user) -> str | None:
     return user.get_username() if user is not None else None
 
 
-def _member(tenant: Tenant, username: str | None, field: str):
-    """The member with this username, None for an empty value; anyone else is a 400 on `field`."""
-    if not username:
-        return None
-    membership = (
-        Membership.objects.select_related("user")
-        .filter(organization=tenant.organization, user__username=username)
-        .first()
-    )
-    if membership is None:
-        raise ServiceError(f"{username!r} is not a member of this organization", field=field)
-    return membership.user
-
-
 def _values(tenant: Tenant, payload, fields: set[str]) -> dict:
     """The payload's given fields as service keywords: owners resolved to users, null text to empty."""
     values = {}
     for name in fields:
         value = getattr(payload, name)
         if name in services.OWNER_FIELDS:
-            value = _member(tenant, value, name)
+            value = member_by_username(tenant.organization, value, field=name)
         elif value is None:
             value = ""
         values[name] = value

@@ -33,16 +33,10 @@ from openaims.lib.forms import add_service_error
 from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy.access import tenant_view
-from openaims.tenancy.models import Membership
 from openaims.tenancy.roles import Perm
+from openaims.tenancy.selectors import members as org_members
 
 REGISTER_PER_PAGE = 50
-
-
-def _members(organization) -> list:
-    """The organization's members (owner choices and filter options), in one query."""
-    memberships = Membership.objects.filter(organization=organization).select_related("user")
-    return [m.user for m in memberships.order_by("user__username")]
 
 
 def _optional_url(name: str, *args) -> str | None:
@@ -91,7 +85,7 @@ def system_list_view(request):
         roles=words.choices("roles"),
         techniques=words.choices("techniques"),
         criticalities=words.choices("criticality"),
-        owners=[(user.get_username(), member_label(user)) for user in _members(org)],
+        owners=[(user.get_username(), member_label(user)) for user in org_members(org)],
         no_owner=NO_OWNER,
         sorts=list(SORTS.items()),
         can_write=tenant.can(Perm.WRITE),
@@ -143,7 +137,7 @@ def _form_page(request, form, *, system=None, similar=(), status=200):
 def system_create_view(request):
     """Register an AI system; a close match of name or purpose asks for confirmation first (nothing written)."""
     org = request.tenant.organization
-    members = _members(org)
+    members = org_members(org)
     if request.method != "POST":
         return _form_page(request, SystemCreateForm(members=members))
     form = SystemCreateForm(request.POST, members=members)
@@ -208,7 +202,7 @@ def system_edit_view(request, pk: int):
     """Change the register entry; a changed classification input marks the EU AI Act classification to redo."""
     tenant = request.tenant
     system = get_system_for_tenant(tenant, pk)
-    members = _members(tenant.organization)
+    members = org_members(tenant.organization)
     if request.method != "POST":
         return _form_page(request, SystemForm(members=members, system=system), system=system)
     form = SystemForm(request.POST, members=members, system=system)

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from openaims.tenancy.models import Membership
+from openaims.tenancy.selectors import members
 
-
-def members(organization) -> list:
-    """The organization's members (users), in one query: owner choices and filters."""
-    return [
-        m.user
-        for m in Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
-    ]
+__all__ = ["members"]
