@@ -82,3 +82,23 @@ def node_mappings(node: CatalogNode) -> list[dict]:
 
 def _inverse(relation: str) -> str:
     return {"subset": "superset", "superset": "subset"}.get(relation, relation)
+
+
+def frameworks_with_controls() -> list[Framework]:
+    """Frameworks that offer controls an organization can adopt, by name."""
+    return list(Framework.objects.filter(nodes__kind="control", nodes__retired=False).distinct().order_by("name"))
+
+
+def framework_loaded(urn: str) -> bool:
+    return Framework.objects.filter(urn=urn).exists()
+
+
+def search_assessable(q: str, *, exclude=(), limit: int = 25) -> list[CatalogNode]:
+    """Assessable, current nodes whose id or title contains `q` (or whose URN is `q`), with their framework."""
+    return list(
+        CatalogNode.objects.filter(retired=False, assessable=True)
+        .filter(Q(ref_id__icontains=q) | Q(title__icontains=q) | Q(urn=q))
+        .exclude(pk__in=exclude)
+        .select_related("framework")
+        .order_by("framework__name", "order")[:limit]
+    )

@@ -73,20 +73,24 @@ def controls_for_register(organization):
     return Control.objects.filter(organization=organization).select_related("owner", "catalog_node")
 
 
-def soa_rows(organization, today=None) -> list[SoARow]:
+def soa_rows(organization, today=None, *, control=None) -> list[SoARow]:
     """One row per control. Five queries whatever the size; links are read as plain tuples and evidence is
-    counted in SQL, because building thousands of model instances per page view is what costs time."""
+    counted in SQL, because building thousands of model instances per page view is what costs time.
+    With `control`, every query reads that control's rows only (see soa_row)."""
     today = today or timezone.localdate()
+    only = {"control": control} if control is not None else {}
     controls = controls_for_register(organization).order_by("order", "ref_id")
+    if control is not None:
+        controls = controls.filter(pk=control.pk)
     risks: dict[int, list[str]] = defaultdict(list)
-    for control_id, title in RiskControl.objects.filter(organization=organization).values_list(
+    for control_id, title in RiskControl.objects.filter(organization=organization, **only).values_list(
         "control_id", "risk__title"
     ):
         risks[control_id].append(title)
     requirements: dict[int, list[str]] = defaultdict(list)
     legal: dict[int, list[str]] = defaultdict(list)
     for control_id, framework_ref, framework_urn, ref_id, title in (
-        ControlRequirement.objects.filter(organization=organization)
+        ControlRequirement.objects.filter(organization=organization, **only)
         .order_by("requirement__framework__name", "requirement__order")
         .values_list(
             "control_id",
@@ -102,7 +106,7 @@ def soa_rows(organization, today=None) -> list[SoARow]:
             legal[control_id].append(label)
     systems: dict[int, list[str]] = defaultdict(list)
     for control_id, number, name in (
-        ControlSystem.objects.filter(organization=organization)
+        ControlSystem.objects.filter(organization=organization, **only)
         .order_by("system__number")
         .values_list("control_id", "system__number", "system__name")
     ):
@@ -110,7 +114,7 @@ def soa_rows(organization, today=None) -> list[SoARow]:
     current = Q(evidence__valid_until__isnull=True) | Q(evidence__valid_until__gte=today)
     evidence = {
         row["control_id"]: (row["current"], row["total"])
-        for row in ControlEvidence.objects.filter(organization=organization)
+        for row in ControlEvidence.objects.filter(organization=organization, **only)
         .values("control_id")
         .annotate(total=Count("id"), current=Count("id", filter=current))
         .order_by()
@@ -139,6 +143,11 @@ def soa_rows(organization, today=None) -> list[SoARow]:
         row.flags = soa_flags(row)
         rows.append(row)
     return rows
+
+
+def soa_row(control, today=None) -> SoARow:
+    """The SoA row of one control, reading that control's links only (a control page needs no other row)."""
+    return soa_rows(control.organization, today, control=control)[0]
 
 
 def control_systems(control) -> list:

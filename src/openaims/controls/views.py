@@ -9,15 +9,19 @@ import math
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from openaims.catalog.models import CatalogNode, Framework
-from openaims.catalog.selectors import framework_slug, get_framework
+from openaims.catalog.selectors import (
+    framework_loaded,
+    framework_slug,
+    frameworks_with_controls,
+    get_framework,
+    search_assessable,
+)
 from openaims.controls import exports, services
 from openaims.controls.access import get_control_for_tenant, get_evidence_for_tenant, get_soa_version_for_tenant
 from openaims.controls.forms import (
@@ -44,10 +48,11 @@ from openaims.controls.selectors import (
     coverage,
     linkable_systems,
     soa_diff,
+    soa_row,
     soa_rows,
     soa_summary,
 )
-from openaims.inventory.models import AISystem
+from openaims.inventory.selectors import systems_for_picker
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.htmx import is_htmx
@@ -162,12 +167,10 @@ def _register_page(request, *, create_form=None, status=200):
     if context["can_write"]:
         context["create_form"] = create_form or ControlCreateForm(members=context["owners"])
     if context["can_approve"]:
-        context["adoptable"] = list(
-            Framework.objects.filter(nodes__kind="control", nodes__retired=False).distinct().order_by("name")
-        )
+        context["adoptable"] = frameworks_with_controls()
         context["iso_loaded"] = any(f.urn == services.ISO42001 for f in context["adoptable"])
     elif not rows:
-        context["iso_loaded"] = Framework.objects.filter(urn=services.ISO42001).exists()
+        context["iso_loaded"] = framework_loaded(services.ISO42001)
     context["iso42001"] = services.ISO42001
     return render(request, "controls/controls.html", context, status=status)
 
@@ -253,13 +256,7 @@ def _requirement_search(request, control) -> dict:
     results = []
     if rq:
         linked = ControlRequirement.objects.filter(control=control).values("requirement_id")
-        results = list(
-            CatalogNode.objects.filter(retired=False, assessable=True)
-            .filter(Q(ref_id__icontains=rq) | Q(title__icontains=rq) | Q(urn=rq))
-            .exclude(pk__in=linked)
-            .select_related("framework")
-            .order_by("framework__name", "order")[:25]
-        )
+        results = search_assessable(rq, exclude=linked)
     return {"control": control, "rq": rq, "results": results}
 
 
@@ -279,9 +276,8 @@ def _control_page(
     members = members if members is not None else _members(org)
     users = [user for user, _role in members]
     # The control's SoA row (reasons, flags, selecting risks) exactly as the SoA derives it.
-    row = next((r for r in soa_rows(org) if r.control_id == control.pk), None)
-    if row is not None:
-        _decorate([row], members)
+    row = soa_row(control)
+    _decorate([row], members)
     can_write = tenant.can(Perm.WRITE)
     requirements = list(
         ControlRequirement.objects.filter(control=control)
@@ -390,7 +386,7 @@ def system_link_view(request, pk: int):
     """Say the control applies to one of the organization's AI systems."""
     control = get_control_for_tenant(request.tenant, pk)
     # Every system of the organization is a valid choice (linking twice is harmless); another's is not.
-    systems = AISystem.objects.filter(organization=control.organization).only("pk", "number", "name")
+    systems = systems_for_picker(control.organization)
     form = SystemLinkForm(request.POST, systems=systems)
     if form.is_valid():
         system = form.cleaned_data["system"]

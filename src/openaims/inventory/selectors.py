@@ -199,3 +199,8 @@ def term_labels(system: AISystem) -> dict[str, str]:
         "stage": lifecycle().label(system.stage),
         "risk_class": RISK_LABELS.get(system.risk_class, system.risk_class),
     }
+
+
+def systems_for_picker(organization) -> QuerySet:
+    """The organization's AI systems, number and name only, for a choice list."""
+    return AISystem.objects.filter(organization=organization).only("pk", "number", "name").order_by("number")
