@@ -413,9 +413,8 @@ def controls_link_requirement(request, org: str, control_id: int, urn: str):
     tenant = tenant_for(request, org, Perm.WRITE)
     control = get_control_for_tenant(tenant, control_id)
     node = catalog_selectors.get_node(urn)
-    existed = ControlRequirement.objects.filter(control=control, requirement=node).exists()
-    services.control_link_requirement(actor=tenant, control=control, requirement=node)
-    return Status(200 if existed else 201, _requirement(node))
+    _link, created = services.control_link_requirement(actor=tenant, control=control, requirement=node)
+    return Status(201 if created else 200, _requirement(node))
 
 
 @router.delete("/orgs/{org}/controls/{control_id}/requirements/{urn}", response={204: None, **ERRORS})
@@ -423,9 +422,8 @@ def controls_unlink_requirement(request, org: str, control_id: int, urn: str):
     tenant = tenant_for(request, org, Perm.WRITE)
     control = get_control_for_tenant(tenant, control_id)
     node = catalog_selectors.get_node(urn)
-    if not ControlRequirement.objects.filter(control=control, requirement=node).exists():
+    if not services.control_unlink_requirement(actor=tenant, control=control, requirement=node):
         raise Http404("This control is not linked to that requirement")
-    services.control_unlink_requirement(actor=tenant, control=control, requirement=node)
     return Status(204, None)
 
 
@@ -438,9 +436,8 @@ def controls_link_evidence(request, org: str, control_id: int, evidence_id: int)
     tenant = tenant_for(request, org, Perm.WRITE)
     control = get_control_for_tenant(tenant, control_id)
     evidence = get_evidence_for_tenant(tenant, evidence_id)
-    existed = ControlEvidence.objects.filter(control=control, evidence=evidence).exists()
-    services.control_link_evidence(actor=tenant, control=control, evidence=evidence)
-    return Status(200 if existed else 201, _evidence_detail(tenant, evidence.pk))
+    _link, created = services.control_link_evidence(actor=tenant, control=control, evidence=evidence)
+    return Status(201 if created else 200, _evidence_detail(tenant, evidence.pk))
 
 
 @router.delete("/orgs/{org}/controls/{control_id}/evidence/{evidence_id}", response={204: None, **ERRORS})
@@ -449,9 +446,8 @@ def controls_unlink_evidence(request, org: str, control_id: int, evidence_id: in
     tenant = tenant_for(request, org, Perm.WRITE)
     control = get_control_for_tenant(tenant, control_id)
     evidence = get_evidence_for_tenant(tenant, evidence_id)
-    if not ControlEvidence.objects.filter(control=control, evidence=evidence).exists():
+    if not services.control_unlink_evidence(actor=tenant, control=control, evidence=evidence):
         raise Http404("This evidence is not linked to that control")
-    services.control_unlink_evidence(actor=tenant, control=control, evidence=evidence)
     return Status(204, None)
 
 

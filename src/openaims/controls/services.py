@@ -167,7 +167,10 @@ def control_update(
     return locked
 
 
-def control_link_requirement(*, actor: Tenant, control: Control, requirement: CatalogNode) -> ControlRequirement:
+def control_link_requirement(
+    *, actor: Tenant, control: Control, requirement: CatalogNode
+) -> tuple[ControlRequirement, bool]:
+    """Record that the control satisfies `requirement`; returns (link, created): linking twice changes nothing."""
     if requirement.retired:
         raise ServiceError("this requirement was retired from the catalog", field="requirement")
     with transaction.atomic():
@@ -182,10 +185,11 @@ def control_link_requirement(*, actor: Tenant, control: Control, requirement: Ca
                 action="link_requirement",
                 changes={"requirement": [None, requirement.urn]},
             )
-    return link
+    return link, created
 
 
-def control_unlink_requirement(*, actor: Tenant, control: Control, requirement: CatalogNode) -> None:
+def control_unlink_requirement(*, actor: Tenant, control: Control, requirement: CatalogNode) -> bool:
+    """Drop the link; returns whether there was one."""
     with transaction.atomic():
         deleted, _ = ControlRequirement.objects.filter(control=control, requirement=requirement).delete()
         if deleted:
@@ -196,10 +200,11 @@ def control_unlink_requirement(*, actor: Tenant, control: Control, requirement: 
                 action="unlink_requirement",
                 changes={"requirement": [requirement.urn, None]},
             )
+    return bool(deleted)
 
 
-def control_link_system(*, actor: Tenant, control: Control, system) -> ControlSystem:
-    """Say the control applies to an AI system (its scope); linking twice changes nothing."""
+def control_link_system(*, actor: Tenant, control: Control, system) -> tuple[ControlSystem, bool]:
+    """Say the control applies to an AI system (its scope); returns (link, created): linking twice changes nothing."""
     if system.organization_id != control.organization_id:
         raise ServiceError("the AI system belongs to another organization", field="system")
     with transaction.atomic():
@@ -214,11 +219,11 @@ def control_link_system(*, actor: Tenant, control: Control, system) -> ControlSy
                 action="link_system",
                 changes={"system": [None, f"{system.ref} {system.name}"]},
             )
-    return link
+    return link, created
 
 
-def control_unlink_system(*, actor: Tenant, control: Control, system) -> None:
-    """The control no longer applies to the AI system; the system and the control stay."""
+def control_unlink_system(*, actor: Tenant, control: Control, system) -> bool:
+    """The control no longer applies to the AI system (the system and the control stay); whether it did."""
     with transaction.atomic():
         deleted, _ = ControlSystem.objects.filter(control=control, system=system).delete()
         if deleted:
@@ -229,6 +234,7 @@ def control_unlink_system(*, actor: Tenant, control: Control, system) -> None:
                 action="unlink_system",
                 changes={"system": [f"{system.ref} {system.name}", None]},
             )
+    return bool(deleted)
 
 
 def evidence_create(
@@ -276,11 +282,12 @@ def evidence_create(
     return evidence
 
 
-def control_link_evidence(*, actor: Tenant, control: Control, evidence: Evidence) -> None:
+def control_link_evidence(*, actor: Tenant, control: Control, evidence: Evidence) -> tuple[ControlEvidence, bool]:
+    """Count the evidence for the control; returns (link, created): linking twice changes nothing."""
     if evidence.organization_id != control.organization_id:
         raise ServiceError("evidence and control belong to different organizations")
     with transaction.atomic():
-        _, created = ControlEvidence.objects.get_or_create(
+        link, created = ControlEvidence.objects.get_or_create(
             organization=control.organization, control=control, evidence=evidence
         )
         if created:
@@ -291,10 +298,11 @@ def control_link_evidence(*, actor: Tenant, control: Control, evidence: Evidence
                 action="link_evidence",
                 changes={"evidence": [None, evidence.title]},
             )
+    return link, created
 
 
-def control_unlink_evidence(*, actor: Tenant, control: Control, evidence: Evidence) -> None:
-    """Stop counting the evidence for the control; the evidence itself (and its other links) stays."""
+def control_unlink_evidence(*, actor: Tenant, control: Control, evidence: Evidence) -> bool:
+    """Stop counting the evidence for the control (the evidence and its other links stay); whether it counted."""
     with transaction.atomic():
         deleted, _ = ControlEvidence.objects.filter(control=control, evidence=evidence).delete()
         if deleted:
@@ -305,6 +313,7 @@ def control_unlink_evidence(*, actor: Tenant, control: Control, evidence: Eviden
                 action="unlink_evidence",
                 changes={"evidence": [evidence.title, None]},
             )
+    return bool(deleted)
 
 
 def soa_publish(*, actor: Tenant, approver, approved_on: date | None = None, note: str = "") -> SoAVersion:

@@ -622,9 +622,8 @@ def risks_select_control(request, org: str, risk_id: int, control_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = _get_risk(tenant, risk_id)
     control = get_control_for_tenant(tenant, control_id)
-    existed = RiskControl.objects.filter(risk=risk, control=control).exists()
-    services.risk_select_control(actor=tenant, risk=risk, control=control)
-    return Status(200 if existed else 201, _risk(_get_risk(tenant, risk.pk)))
+    _link, created = services.risk_select_control(actor=tenant, risk=risk, control=control)
+    return Status(201 if created else 200, _risk(_get_risk(tenant, risk.pk)))
 
 
 @router.delete(
@@ -636,9 +635,8 @@ def risks_deselect_control(request, org: str, risk_id: int, control_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = _get_risk(tenant, risk_id)
     control = get_control_for_tenant(tenant, control_id)
-    if not RiskControl.objects.filter(risk=risk, control=control).exists():
+    if not services.risk_deselect_control(actor=tenant, risk=risk, control=control):
         raise Http404("This risk's treatment does not select that control")
-    services.risk_deselect_control(actor=tenant, risk=risk, control=control)
     return Status(204, None)
 
 

@@ -691,8 +691,10 @@ def treatment_action_delete(*, actor: Tenant, action: TreatmentAction) -> None:
         action.delete()
 
 
-def risk_select_control(*, actor: Tenant, risk: Risk, control) -> RiskControl:
-    """Record that the risk's treatment selects `control` (6.1.3 d): the SoA then shows it as the reason."""
+def risk_select_control(*, actor: Tenant, risk: Risk, control) -> tuple[RiskControl, bool]:
+    """Record that the risk's treatment selects `control` (6.1.3 d): the SoA then shows it as the reason.
+
+    Returns (link, created); selecting twice changes nothing."""
     if control.organization_id != risk.organization_id:
         raise ServiceError("the control belongs to another organization")
     with transaction.atomic():
@@ -705,10 +707,11 @@ def risk_select_control(*, actor: Tenant, risk: Risk, control) -> RiskControl:
                 action="select_control",
                 changes={"control": [None, control.ref_id]},
             )
-    return link
+    return link, created
 
 
-def risk_deselect_control(*, actor: Tenant, risk: Risk, control) -> None:
+def risk_deselect_control(*, actor: Tenant, risk: Risk, control) -> bool:
+    """The risk's treatment no longer selects `control`; returns whether it did."""
     with transaction.atomic():
         deleted, _ = RiskControl.objects.filter(risk=risk, control=control).delete()
         if deleted:
@@ -719,3 +722,4 @@ def risk_deselect_control(*, actor: Tenant, risk: Risk, control) -> None:
                 action="deselect_control",
                 changes={"control": [control.ref_id, None]},
             )
+    return bool(deleted)

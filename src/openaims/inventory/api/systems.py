@@ -281,10 +281,8 @@ def systems_link_control(request, org: str, system_id: int, control_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
     control = get_control_for_tenant(tenant, control_id)
-    existed = ControlSystem.objects.filter(control=control, system=system).exists()
-    if not existed:
-        control_services.control_link_system(actor=tenant, control=control, system=system)
-    return Status(200 if existed else 201, _control_ref(control))
+    _link, created = control_services.control_link_system(actor=tenant, control=control, system=system)
+    return Status(201 if created else 200, _control_ref(control))
 
 
 @router.delete(
@@ -296,7 +294,6 @@ def systems_unlink_control(request, org: str, system_id: int, control_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
     control = get_control_for_tenant(tenant, control_id)
-    if not ControlSystem.objects.filter(control=control, system=system).exists():
+    if not control_services.control_unlink_system(actor=tenant, control=control, system=system):
         raise Http404("This control is not linked to that system")
-    control_services.control_unlink_system(actor=tenant, control=control, system=system)
     return Status(204, None)
