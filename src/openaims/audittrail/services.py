@@ -53,6 +53,21 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return values
 
 
+def fk_label(value: Any) -> Any:
+    """How a snapshot names a related object: a user by username, a named row by its name, else as is.
+
+    The one form every app's audited state uses for foreign keys, so the trail reads well to an auditor
+    without a lookup table (ids are in the object's own events).
+    """
+    if value is None:
+        return None
+    if hasattr(value, "get_username"):
+        return value.get_username()
+    if hasattr(value, "pk") and hasattr(value, "name"):
+        return value.name
+    return value
+
+
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:
     """{field: [before, after]} for the fields whose value differs; a missing value and "" count as equal."""
     keys = list(dict.fromkeys([*before, *after]))

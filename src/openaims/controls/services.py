@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from openaims.audittrail.services import Action, diff, record_event
+from openaims.audittrail.services import Action, diff, fk_label, record_event
 from openaims.catalog.models import CatalogNode, Framework
 from openaims.controls.models import (
     Applicability,
@@ -35,7 +35,7 @@ def control_state(control: Control) -> dict:
         "ref_id": control.ref_id,
         "title": control.title,
         "description": control.description,
-        "owner": control.owner.get_username() if control.owner_id else None,
+        "owner": fk_label(control.owner),
         "status": control.status,
         "applicability": control.applicability,
         "justification": control.justification,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from openaims.audittrail.services import Action, EventSpec, diff, record_event, record_events_bulk
+from openaims.audittrail.services import Action, EventSpec, diff, fk_label, record_event, record_events_bulk
 from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Resource, Supplier
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import Conflict, ServiceError
@@ -43,16 +43,8 @@ OWNER_FIELDS = ("business_owner", "technical_owner")
 SYSTEM_FIELDS = (*REQUIRED_TEXT, *OPTIONAL_TEXT, *SYSTEM_TERMS, *OWNER_FIELDS, "personal_data")
 
 
-def _display(value: Any) -> Any:
-    if hasattr(value, "get_username"):
-        return value.get_username()
-    if hasattr(value, "pk") and hasattr(value, "name"):
-        return value.name
-    return value
-
-
 def state(obj, fields) -> dict:
-    return {field: _display(getattr(obj, field)) for field in fields}
+    return {field: fk_label(getattr(obj, field)) for field in fields}
 
 
 def _check_term(field: str, value: str, *, allow_blank: bool) -> str:

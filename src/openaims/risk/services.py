@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from openaims.audittrail.services import Action, diff, record_event, snapshot
+from openaims.audittrail.services import Action, diff, fk_label, record_event, snapshot
 from openaims.catalog.models import CatalogNode
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.lib.validation import clean_text as _text
@@ -233,7 +233,7 @@ def _system_label(system) -> str:
 
 def _state(risk: Risk) -> dict:
     values = snapshot(risk, Risk.AUDITED_FIELDS)
-    values["owner"] = risk.owner.get_username() if risk.owner_id else None
+    values["owner"] = fk_label(risk.owner)
     return values
 
 
@@ -592,7 +592,7 @@ def risk_reopen(*, actor: Tenant, risk: Risk) -> Risk:
 
 def _action_state(action: TreatmentAction) -> dict:
     values = snapshot(action, TreatmentAction.AUDITED_FIELDS)
-    values["owner"] = action.owner.get_username() if action.owner_id else None
+    values["owner"] = fk_label(action.owner)
     return values
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from openaims.audittrail.services import Action, diff, record_event, snapshot
+from openaims.audittrail.services import Action, diff, fk_label, record_event, snapshot
 from openaims.lib.errors import Conflict, Forbidden, ServiceError, full_clean_or_raise
 from openaims.lib.tokens import new_secret, sha256_hex, split_lookup
 from openaims.tenancy.models import ApiToken, Invitation, Membership, Organization, Tenant
@@ -75,8 +75,7 @@ def organization_update(*, actor: Tenant, name: str, description: str) -> Organi
 
 
 def membership_state(membership: Membership) -> dict:
-    # The username, not the user id: the trail must read well to an auditor without a lookup table.
-    return {"user": membership.user.get_username(), "role": membership.role}
+    return {"user": fk_label(membership.user), "role": membership.role}
 
 
 def _owner_count(organization: Organization) -> int:
