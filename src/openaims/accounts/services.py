@@ -18,7 +18,10 @@ from openaims.lib.errors import Conflict, ServiceError
 def user_create(
     *, actor, username: str, password: str, email: str = "", full_name: str = "", validate_password: bool = True
 ):
-    """Create an active user. Password rules are Django's validators unless the caller is seeding demo data."""
+    """Create an active user. Password rules are Django's validators unless the caller is seeding demo data.
+
+    Account-level, outside any organization: `actor` is a user (or None when seeding), not a Tenant.
+    """
     User = get_user_model()
     username = username.strip()
     with transaction.atomic():
@@ -48,6 +51,7 @@ def user_create(
 
 
 def password_change(*, user, old_password: str, new_password: str) -> None:
+    """A person changes their own password: account-level, so the actor is the user, not a Tenant."""
     if not user.check_password(old_password):
         raise ServiceError("your current password is not correct", field="old_password")
     try:
