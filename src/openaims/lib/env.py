@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 
@@ -67,7 +68,7 @@ def env_secret(name: str) -> str | None:
     return None
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> dict[str, Any]:
     """Turn `postgresql://user:pw@host:port/db?opt=v` or `sqlite:///path` into a Django DATABASES entry."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -104,7 +105,7 @@ def database_from_url(url: str) -> dict:
     )
 
 
-def sqlite_database(path: Path) -> dict:
+def sqlite_database(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
