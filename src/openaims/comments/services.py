@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import models, transaction
 
 from openaims.audittrail.services import object_type_of, record_event
 from openaims.comments.models import Comment
@@ -10,7 +10,7 @@ from openaims.tenancy.models import Tenant
 MAX_COMMENT = 10_000
 
 
-def comment_add(*, actor: Tenant, target, body: str) -> Comment:
+def comment_add(*, actor: Tenant, target: models.Model, body: str) -> Comment:
     """Add a comment to `target` (an object already resolved inside the organization)."""
     body = (body or "").strip()
     if not body:
@@ -23,7 +23,7 @@ def comment_add(*, actor: Tenant, target, body: str) -> Comment:
             organization=organization,
             object_type=object_type_of(target),
             object_id=str(target.pk),
-            author=actor.user,
+            author=actor.person("commenting"),
             body=body,
         )
         # The event is filed under the commented object, so it shows in that object's history.

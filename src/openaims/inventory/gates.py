@@ -429,11 +429,11 @@ def gate_policy_update(*, actor: Tenant, items: Mapping[str, Iterable[str]]) -> 
         if not changes:
             return after
         if policy is None:
-            policy = GatePolicy.objects.create(organization=organization, items=after, updated_by=actor.user)
+            policy = GatePolicy.objects.create(organization=organization, items=after, updated_by=actor.person())
             action = Action.CREATE
         else:
             policy.items = after
-            policy.updated_by = actor.user
+            policy.updated_by = actor.person()
             policy.updated_at = timezone.now()
             policy.save(update_fields=["items", "updated_by", "updated_at"])
             action = Action.UPDATE

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 
-def is_htmx(request) -> bool:
+
+def is_htmx(request: HttpRequest) -> bool:
     """True when htmx sent the request, whatever its method.
 
     htmx swaps the answer into its target for a POST too (the life-cycle panel posts and expects the
     refused form back in place), so a GET-only test would send a whole page into a panel.
     """
-    return request.headers.get("HX-Request") == "true"
+    return bool(request.headers.get("HX-Request") == "true")

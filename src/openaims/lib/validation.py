@@ -5,7 +5,7 @@ from __future__ import annotations
 from openaims.lib.errors import ServiceError
 
 
-def clean_text(value, field: str, *, limit: int | None = None, required: bool = False) -> str:
+def clean_text(value: object, field: str, *, limit: int | None = None, required: bool = False) -> str:
     """`value` stripped; a ServiceError on `field` when it is not text, missing while required, or too long."""
     label = field.replace("_", " ")
     if value is not None and not isinstance(value, str):

@@ -13,10 +13,10 @@ import hashlib
 import json
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from openaims.lib.errors import ServiceError
 from openaims.tenancy.roles import ACCEPTING_ROLES, acceptance_authority
@@ -24,8 +24,15 @@ from openaims.tenancy.roles import ACCEPTING_ROLES, acceptance_authority
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "criteria-default.yaml"
 FILE_FORMAT = "openaims-risk-criteria/1"
 
+
 # Who may accept a level is named by the least role that may (tenancy.roles.ACCEPTING_ROLES ranks them).
-AcceptRole = Literal[tuple(str(role) for role in ACCEPTING_ROLES)]  # type: ignore[valid-type]
+def _accepting_role(value: str) -> str:
+    if value not in ACCEPTING_ROLES:
+        raise ValueError(f"must be one of {', '.join(ACCEPTING_ROLES)}")
+    return value
+
+
+AcceptRole = Annotated[str, AfterValidator(_accepting_role)]
 
 
 class _Strict(BaseModel):

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
 
 from openaims.tenancy.roles import ROLE_PERMISSIONS, SYSTEM_PERMISSIONS, Role, acceptance_authority, effective_role
+
+if TYPE_CHECKING:
+    from openaims.accounts.models import User
 
 
 class Organization(models.Model):
@@ -26,8 +32,8 @@ class Organization(models.Model):
         return self.name
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_user(self, user) -> MembershipQuerySet:
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def for_user(self, user: User | AnonymousUser) -> MembershipQuerySet:
         if not user.is_authenticated:
             return self.none()
         return self.filter(user=user, user__is_active=True)
@@ -87,8 +93,8 @@ class Invitation(models.Model):
         return "open"
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def for_user(self, user) -> ApiTokenQuerySet:
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def for_user(self, user: User) -> ApiTokenQuerySet:
         return self.filter(user=user)
 
 
@@ -133,11 +139,11 @@ class Tenant:
 
     __slots__ = ("kind", "membership", "organization", "permissions", "role", "token", "user")
 
-    def __init__(self, membership: Membership, token: ApiToken | None = None):
+    def __init__(self, membership: Membership, token: ApiToken | None = None) -> None:
         self.kind = "user"
         self.membership: Membership | None = membership
         self.organization: Organization = membership.organization
-        self.user = membership.user
+        self.user: User | None = membership.user
         self.token = token
         self.role: str | None = effective_role(membership.role, token.role if token else None)
         self.permissions: frozenset[str] = ROLE_PERMISSIONS[self.role]
@@ -169,6 +175,14 @@ class Tenant:
 
     def can(self, perm: str) -> bool:
         return perm in self.permissions
+
+    def person(self, doing: str = "this") -> User:
+        """The acting user; Forbidden for the system actor, for acts only a named person may do."""
+        if self.user is None:
+            from openaims.lib.errors import Forbidden  # lib.errors is plain; imported here to keep models light
+
+            raise Forbidden(f"{doing} is a person's act, not the system's")
+        return self.user
 
     def acceptance_authority(self) -> int:
         """How much residual risk this actor may accept (tenancy.roles.acceptance_authority of its role)."""

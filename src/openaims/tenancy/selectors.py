@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
+
+from openaims.accounts.models import User
 from openaims.lib.errors import Forbidden, ServiceError
 from openaims.tenancy.models import Membership, Organization, Tenant
 
 
-def memberships(organization: Organization):
+def memberships(organization: Organization) -> QuerySet[Membership]:
     """The organization's memberships with their users, by username, in one query."""
     return Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
 
 
-def members(organization: Organization) -> list:
+def members(organization: Organization) -> list[User]:
     """The organization's members (users), by username, in one query: owner choices, filters, display names."""
     return [m.user for m in memberships(organization)]
 
 
-def member_role(organization: Organization, user) -> str | None:
+def member_role(organization: Organization, user: User | None) -> str | None:
     """The user's role in the organization, None for a non-member (or no user)."""
     if user is None:
         return None
     return Membership.objects.filter(organization=organization, user=user).values_list("role", flat=True).first()
 
 
-def member_by_username(organization: Organization, username: str | None, *, field: str):
+def member_by_username(organization: Organization, username: str | None, *, field: str) -> User | None:
     """The member with this username, None for an empty value; anyone else is a ServiceError on `field`."""
     if not username:
         return None
@@ -33,7 +38,7 @@ def member_by_username(organization: Organization, username: str | None, *, fiel
     return membership.user
 
 
-def check_member(organization: Organization, user, *, field: str, members: set[int] | None = None):
+def check_member(organization: Organization, user: Any, *, field: str, members: set[int] | None = None) -> User | None:
     """`user` when they belong to the organization (None passes); else a ServiceError on `field`.
 
     `members` (user ids) saves the query when many rows are checked at once (imports).
@@ -43,10 +48,11 @@ def check_member(organization: Organization, user, *, field: str, members: set[i
     found = user.pk in members if members is not None else member_role(organization, user) is not None
     if not found:
         raise ServiceError(f"the {field.replace('_', ' ')} must be a member of this organization", field=field)
-    return user
+    member: User = user
+    return member
 
 
-def tenant_of(user, organization: Organization | None = None) -> Tenant:
+def tenant_of(user: User, organization: Organization | None = None) -> Tenant:
     """The Tenant a user acts as in `organization` (their only organization when omitted).
 
     For callers outside a request: the CLI acting `--as` a member, demo data, tests. Refused for a

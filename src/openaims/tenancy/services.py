@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from openaims.accounts.models import User
 from openaims.audittrail.services import Action, diff, fk_label, record_event, snapshot
 from openaims.lib.errors import Conflict, Forbidden, ServiceError, full_clean_or_raise
 from openaims.lib.tokens import new_secret, sha256_hex, split_lookup
@@ -30,7 +32,9 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def organization_create(*, actor, name: str, owner, slug: str | None = None, description: str = "") -> Organization:
+def organization_create(
+    *, actor: User | None, name: str, owner: User, slug: str | None = None, description: str = ""
+) -> Organization:
     """Create an organization with `owner` as its first owner.
 
     Account-level: there is no organization to act in yet, so `actor` is a user (or None when seeding).
@@ -74,7 +78,7 @@ def organization_update(*, actor: Tenant, name: str, description: str) -> Organi
     return org
 
 
-def membership_state(membership: Membership) -> dict:
+def membership_state(membership: Membership) -> dict[str, Any]:
     return {"user": fk_label(membership.user), "role": membership.role}
 
 
@@ -82,12 +86,12 @@ def _owner_count(organization: Organization) -> int:
     return Membership.objects.filter(organization=organization, role=Role.OWNER, user__is_active=True).count()
 
 
-def membership_add(*, actor: Tenant, user, role: str) -> Membership:
+def membership_add(*, actor: Tenant, user: User, role: str) -> Membership:
     """Make `user` a member of the actor's organization with `role`."""
     return _membership_add(actor=actor, organization=actor.organization, user=user, role=role)
 
 
-def _membership_add(*, actor, organization: Organization, user, role: str) -> Membership:
+def _membership_add(*, actor: Tenant | User, organization: Organization, user: User, role: str) -> Membership:
     # `actor` is a Tenant, or the joining user when an invitation is accepted (they are no member yet).
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}", field="role")
@@ -179,7 +183,7 @@ def invitation_for_secret(raw: str) -> Invitation | None:
     return Invitation.objects.select_related("organization").filter(token_hash=sha256_hex(raw)).first()
 
 
-def invitation_accept(*, user, raw: str) -> Membership:
+def invitation_accept(*, user: User, raw: str) -> Membership:
     """`user` joins through an invitation link. Account-level: they are no member yet, so the actor is the user."""
     with transaction.atomic():
         invitation = invitation_for_secret(raw)
@@ -288,9 +292,10 @@ def api_token_authenticate(raw: str) -> Tenant | None:
     return Tenant(membership, token)
 
 
-def user_for_login(identifier: str):
-    User = get_user_model()
+def user_for_login(identifier: str) -> User | None:
+    """The account a login form or an API call names, by username or by email."""
+    users = get_user_model()
     identifier = identifier.strip()
-    return User.objects.filter(username__iexact=identifier).first() or (
-        User.objects.filter(email__iexact=identifier).first() if "@" in identifier else None
+    return users.objects.filter(username__iexact=identifier).first() or (
+        users.objects.filter(email__iexact=identifier).first() if "@" in identifier else None
     )

@@ -8,13 +8,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openaims.accounts.forms import SignupForm
+from openaims.accounts.http import AuthenticatedRequest
 from openaims.accounts.services import user_create
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
@@ -22,6 +23,7 @@ from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy import services
 from openaims.tenancy.access import (
+    TenantRequest,
     get_invitation_for_tenant,
     get_membership_for_tenant,
     get_token_for_tenant,
@@ -39,12 +41,12 @@ from openaims.tenancy.models import ApiToken, Invitation, Membership
 from openaims.tenancy.roles import ROLE_DESCRIPTIONS, Perm, Role
 
 
-def _status(request) -> int:
+def _status(request: HttpRequest) -> int:
     return 400 if request.method == "POST" else 200
 
 
 @login_required
-def organization_create_view(request):
+def organization_create_view(request: AuthenticatedRequest) -> HttpResponse:
     if not settings.AIMS_ALLOW_SIGNUP_ORGS:
         messages.error(request, "Creating organizations is switched off on this server.")
         return redirect("web:home")
@@ -67,7 +69,7 @@ def organization_create_view(request):
 
 
 @tenant_view(Perm.READ)
-def settings_view(request):
+def settings_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     org = tenant.organization
     form = OrganizationForm(request.POST or None, initial={"name": org.name, "description": org.description})
@@ -76,7 +78,9 @@ def settings_view(request):
             return render(request, "403.html", {"reason": "Only owners change organization settings."}, status=403)
         if form.is_valid():
             try:
-                services.organization_update(actor=request.tenant, **form.cleaned_data)
+                services.organization_update(
+                    actor=request.tenant, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
+                )
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
@@ -96,7 +100,7 @@ def settings_view(request):
 
 
 @tenant_view(Perm.READ)
-def members_view(request):
+def members_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     members = Membership.objects.filter(organization=tenant.organization).select_related("user")
     q = request.GET.get("q", "").strip()
@@ -129,7 +133,7 @@ def members_view(request):
 
 @tenant_view(Perm.MANAGE_MEMBERS)
 @require_POST
-def member_add_view(request):
+def member_add_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     form = MemberAddForm(request.POST)
     if form.is_valid():
@@ -158,12 +162,14 @@ def member_add_view(request):
 
 @tenant_view(Perm.MANAGE_MEMBERS)
 @require_POST
-def invite_view(request):
+def invite_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            invitation, raw = services.invitation_create(actor=request.tenant, **form.cleaned_data)
+            invitation, raw = services.invitation_create(
+                actor=request.tenant, email=form.cleaned_data["email"], role=form.cleaned_data["role"]
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
@@ -179,7 +185,7 @@ def invite_view(request):
 
 @tenant_view(Perm.MANAGE_MEMBERS)
 @require_POST
-def invitation_revoke_view(request, pk: int):
+def invitation_revoke_view(request: TenantRequest, pk: int) -> HttpResponse:
     invitation = get_invitation_for_tenant(request.tenant, pk)
     try:
         services.invitation_revoke(actor=request.tenant, invitation=invitation)
@@ -191,7 +197,7 @@ def invitation_revoke_view(request, pk: int):
 
 
 @tenant_view(Perm.READ)
-def member_view(request, pk: int):
+def member_view(request: TenantRequest, pk: int) -> HttpResponse:
     tenant = request.tenant
     membership = get_membership_for_tenant(tenant, pk)
     form = RoleForm(request.POST or None, initial={"role": membership.role})
@@ -226,7 +232,7 @@ def member_view(request, pk: int):
 
 @tenant_view(Perm.MANAGE_MEMBERS)
 @require_POST
-def member_remove_view(request, pk: int):
+def member_remove_view(request: TenantRequest, pk: int) -> HttpResponse:
     tenant = request.tenant
     membership = get_membership_for_tenant(tenant, pk)
     try:
@@ -241,12 +247,12 @@ def member_remove_view(request, pk: int):
 
 
 @tenant_view(Perm.READ)
-def tokens_view(request):
+def tokens_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     tokens = ApiToken.objects.filter(organization=tenant.organization).select_related("user")
     if not tenant.can(Perm.MANAGE_MEMBERS):
         tokens = tokens.filter(user=request.user)
-    form = TokenForm(request.POST or None, ceiling=tenant.role)
+    form = TokenForm(request.POST or None, ceiling=tenant.role or Role.VIEWER)
     created = None
     if request.method == "POST" and form.is_valid():
         expires = form.cleaned_data["expires_at"]
@@ -261,7 +267,7 @@ def tokens_view(request):
             add_service_error(form, exc)
         else:
             created = {"token": token, "secret": raw}
-            form = TokenForm(ceiling=tenant.role)
+            form = TokenForm(ceiling=tenant.role or Role.VIEWER)
     status = 400 if request.method == "POST" and created is None else 200
     return render(
         request,
@@ -277,14 +283,14 @@ def tokens_view(request):
 
 @tenant_view(Perm.READ)
 @require_POST
-def token_revoke_view(request, pk: int):
+def token_revoke_view(request: TenantRequest, pk: int) -> HttpResponse:
     token = get_token_for_tenant(request.tenant, pk)
     services.api_token_revoke(actor=request.tenant, token=token)
     messages.success(request, f"The token {token.name!r} was revoked.")
     return redirect("tenancy:tokens", request.tenant.organization.slug)
 
 
-def accept_view(request, secret: str):
+def accept_view(request: HttpRequest, secret: str) -> HttpResponse:
     """The invitation link: log in (or create an account) and join."""
     invitation = services.invitation_for_secret(secret)
     if invitation is None:

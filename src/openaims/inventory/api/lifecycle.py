@@ -187,7 +187,7 @@ def system_transition(request, org: str, system_id: int, payload: TransitionIn):
         to_stage=payload.to_stage,
         override_reason=payload.override_reason,
     )
-    row.actor = tenant.user
+    row.actor = tenant.person()
     return Status(201, _transition(row))
 
 
