@@ -23,8 +23,7 @@ from django.utils.text import slugify
 
 from openaims.audittrail.services import record_event
 from openaims.catalog.models import CatalogNode
-from openaims.controls.models import ImplementationStatus
-from openaims.controls.selectors import system_controls
+from openaims.inventory.control_links import control_links
 from openaims.inventory.models import AISystem, RiskClass, SystemCardVersion
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib import pdf
@@ -40,7 +39,6 @@ MARKDOWN_TEMPLATE = "inventory/card.md"
 PDF_TEMPLATE = "inventory/card_pdf.html"
 PUBLISH_ACTION = "publish_card"
 
-_STATUS = dict(ImplementationStatus.choices)
 _RISK_CLASS = dict(RiskClass.choices)
 
 
@@ -200,7 +198,8 @@ def card_content(system: AISystem) -> dict:
     datasets = list(system.datasets.all())
     components = list(system.components.select_related("supplier"))
     resources = list(system.resources.all())
-    controls = system_controls(system)
+    links = control_links()
+    controls = links.for_system(system)
     transitions = list(system.transitions.select_related("actor")[:RECENT_TRANSITIONS])
     business_owner, technical_owner = system.business_owner, system.technical_owner
 
@@ -375,7 +374,7 @@ def card_content(system: AISystem) -> dict:
     section.field(
         "controls",
         "Controls",
-        [f"{c.ref_id} {c.title} — {_STATUS.get(c.status, c.status)}" for c in controls],
+        [f"{c.ref_id} {c.title} — {links.status_label(c.status)}" for c in controls],
         gap=False,
         missing="No control linked to this system",
     )

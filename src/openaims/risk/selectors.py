@@ -583,3 +583,8 @@ def catalog_nodes(kind: str) -> list:
         .select_related("framework")
         .order_by("framework__name", "order")
     )
+
+
+def control_treatments(organization) -> list[tuple[int, str]]:
+    """(control id, risk title) for every control a risk treatment selects: the SoA's "Risk treatment" reasons."""
+    return list(RiskControl.objects.filter(organization=organization).values_list("control_id", "risk__title"))
