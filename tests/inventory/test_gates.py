@@ -15,7 +15,7 @@ from openaims.audittrail.models import AuditEvent
 from openaims.catalog.loader import load_catalog
 from openaims.inventory import gates
 from openaims.inventory.card import card_publish
-from openaims.inventory.classification import classification_record
+from openaims.inventory.classification.service import classification_record
 from openaims.inventory.gates import GateRefused, GateResult
 from openaims.inventory.models import AISystem, Dataset, GatePolicy, StageTransition
 from openaims.inventory.services import part_create, part_update, supplier_create, system_update
@@ -30,7 +30,7 @@ PROHIBITED = "urn:openaims:eu-ai-act:art-5.1.a"
 
 def classify(cast, system, **answers):
     """Classify through the wizard's service (loads the EU AI Act catalog once per test database)."""
-    from openaims.inventory.classification import eu_catalog
+    from openaims.inventory.classification.catalog import eu_catalog
 
     if eu_catalog() is None:
         load_catalog([EU_AI_ACT])

@@ -12,6 +12,7 @@ class ControlsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: these import models, which exist only once the app registry is ready.
+        # oscal and pdf register their export formats in exports.FORMATS when imported.
         import openaims.controls.oscal
         import openaims.controls.pdf  # noqa: F401
         from openaims.controls.access import (

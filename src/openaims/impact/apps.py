@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.urls import reverse
 
 from openaims.audittrail import registry
+from openaims.inventory import panels
 from openaims.web import nav
 
 
@@ -14,7 +15,6 @@ class ImpactConfig(AppConfig):
         # Imported here, not at the top: these import models, which exist only once the app registry is ready.
         from openaims.impact.access import get_assessment_for_tenant, get_impact_by_pk_for_tenant
         from openaims.impact.panels import system_impact_panel
-        from openaims.inventory import panels
 
         def assessment_url(tenant, assessment):
             return reverse("impact:assessment", args=[tenant.organization.slug, assessment.pk])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from openaims.catalog.models import Framework
 from openaims.inventory.card import card_publish
-from openaims.inventory.classification import classification_record
+from openaims.inventory.classification.service import classification_record
 from openaims.inventory.control_links import control_links
 from openaims.inventory.gates import GateRefused, system_transition
 from openaims.inventory.models import AISystem, SystemCardVersion

@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.urls import reverse
 
 from openaims.audittrail import registry
+from openaims.controls import reasons
+from openaims.inventory import panels
 from openaims.web import nav
 
 
@@ -12,8 +14,6 @@ class RiskConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here, not at the top: these import models, which exist only once the app registry is ready.
-        from openaims.controls import reasons
-        from openaims.inventory import panels
         from openaims.risk.access import get_criteria_by_pk_for_tenant, get_risk_for_tenant
         from openaims.risk.panels import system_risks_panel
         from openaims.risk.selectors import control_treatments

@@ -1,4 +1,9 @@
 from django.apps import AppConfig
+from django.http import Http404
+from django.urls import reverse
+
+from openaims.audittrail import registry
+from openaims.web import nav
 
 
 class TenancyConfig(AppConfig):
@@ -7,12 +12,8 @@ class TenancyConfig(AppConfig):
     verbose_name = "Organizations and roles"
 
     def ready(self) -> None:
-        from django.http import Http404
-        from django.urls import reverse
-
-        from openaims.audittrail import registry
+        # Imported here, not at the top: these import models, which exist only once the app registry is ready.
         from openaims.tenancy.access import get_membership_for_tenant, get_token_for_tenant
-        from openaims.web import nav
 
         def organization_lookup(tenant, object_id):
             if str(tenant.organization.pk) != str(object_id):

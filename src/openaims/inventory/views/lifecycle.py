@@ -12,14 +12,16 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from openaims.audittrail import registry
 from openaims.inventory import gates
 from openaims.inventory.access import get_system_for_tenant
-from openaims.inventory.models import StageTransition
+from openaims.inventory.models import GatePolicy, StageTransition
 from openaims.inventory.vocabulary import lifecycle
 from openaims.lib.errors import ServiceError
 from openaims.lib.pagination import paginate
 from openaims.tenancy.access import require, tenant_view
 from openaims.tenancy.roles import Perm
+from openaims.web import nav
 
 HISTORY_PER_PAGE = 50
 
@@ -146,10 +148,6 @@ def policy_view(request):
 def register_nav() -> None:
     """Put the gate policy under Settings and give it a history page (called from InventoryConfig.ready())."""
     from django.http import Http404
-
-    from openaims.audittrail import registry
-    from openaims.inventory.models import GatePolicy
-    from openaims.web import nav
 
     def policy_url(tenant, obj=None):
         return reverse("inventory:lifecycle_policy", args=[tenant.organization.slug])
