@@ -341,7 +341,7 @@ def catalog_check(files: CatalogFiles = None) -> None:
         raise typer.Exit(1) from None
     if not files:  # the shipped data: default life-cycle gates may name only items some installed app provides
         # Imported once setup_django() has configured Django: these modules load models.
-        from openaims.inventory.gates import unknown_default_items
+        from openaims.inventory.lifecycle.policy import unknown_default_items
 
         problems = unknown_default_items()
         for problem in problems:

@@ -207,7 +207,7 @@ def test_it_documents_every_section_of_a_well_documented_system(cast):
 
 
 def test_it_lists_the_recent_life_cycle_transitions(cast):
-    from openaims.inventory.gates import system_transition
+    from openaims.inventory.lifecycle.transitions import system_transition
 
     system = documented_system(cast)
     system_transition(actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="pilot")

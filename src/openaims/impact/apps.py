@@ -38,7 +38,7 @@ class ImpactConfig(AppConfig):
     def _register_gate_item() -> None:
         # Imported here, not at the top: they import models (see ready()).
         from openaims.impact.selectors import gate_facts
-        from openaims.inventory.gates import GateResult, SystemFact, register_item
+        from openaims.inventory.lifecycle.items import GateResult, SystemFact, register_item
 
         fact = SystemFact("impact_assessment_approved", gate_facts, default=(False, "No impact assessment yet."))
 

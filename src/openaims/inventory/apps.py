@@ -20,6 +20,7 @@ class InventoryConfig(AppConfig):
             get_supplier_for_tenant,
             get_system_for_tenant,
         )
+        from openaims.inventory.lifecycle.builtin import register_builtin_items
         from openaims.inventory.views.lifecycle import register_nav as register_lifecycle_nav
 
         def system_url(tenant, system):
@@ -53,4 +54,5 @@ class InventoryConfig(AppConfig):
             order=30,
         )
         # Other inventory concerns register their pages and history types below.
+        register_builtin_items()
         register_lifecycle_nav()

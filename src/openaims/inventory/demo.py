@@ -10,7 +10,7 @@ from openaims.catalog.models import Framework
 from openaims.inventory.card import card_publish
 from openaims.inventory.classification.service import classification_record
 from openaims.inventory.control_links import control_links
-from openaims.inventory.gates import GateRefused, system_transition
+from openaims.inventory.lifecycle.transitions import GateRefused, system_transition
 from openaims.inventory.models import AISystem, SystemCardVersion
 from openaims.inventory.services import part_create, supplier_create, system_create
 from openaims.inventory.vocabulary import lifecycle

@@ -40,7 +40,7 @@ class RiskConfig(AppConfig):
     @staticmethod
     def _register_gate_item() -> None:
         # Imported here, not at the top: they import models (see ready()).
-        from openaims.inventory.gates import GateResult, SystemFact, register_item
+        from openaims.inventory.lifecycle.items import GateResult, SystemFact, register_item
         from openaims.risk.selectors import system_risk_gates
 
         fact = SystemFact("risks_assessed_accepted", system_risk_gates, default=(False, ""))
