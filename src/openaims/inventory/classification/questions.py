@@ -81,6 +81,20 @@ def _practice_title(node: Node) -> str:
 
 
 def _build_questions(catalog: EuCatalog) -> list[Question]:
+    """The wizard's questions, step by step; a step whose catalog nodes are missing asks nothing."""
+    steps = (
+        _step_prohibited_practices,
+        _step_annex_i,
+        _step_annex_iii,
+        _step_derogation,
+        _step_transparency,
+        _step_gpai,
+    )
+    return [question for step in steps for question in step(catalog)]
+
+
+def _step_prohibited_practices(catalog: EuCatalog) -> list[Question]:
+    """Step 1: the Art. 5 practices."""
     questions: list[Question] = []
     art5 = catalog.get(ART_5)
     if art5:
@@ -95,6 +109,12 @@ def _build_questions(catalog: EuCatalog) -> list[Question]:
                 options=[_option(n, title=_practice_title(n)) for n in catalog.kids(ART_5)],
             )
         )
+    return questions
+
+
+def _step_annex_i(catalog: EuCatalog) -> list[Question]:
+    """Step 2: a product or safety component under Annex I legislation."""
+    questions: list[Question] = []
     annex_i = catalog.by_route(ROUTE_ANNEX_I)
     if annex_i:
         questions += [
@@ -116,6 +136,12 @@ def _build_questions(catalog: EuCatalog) -> list[Question]:
                 annex_i.urn,
             ),
         ]
+    return questions
+
+
+def _step_annex_iii(catalog: EuCatalog) -> list[Question]:
+    """Step 3: the Annex III uses, grouped by area."""
+    questions: list[Question] = []
     annex_iii = catalog.get(ANNEX_III)
     if annex_iii:
         groups = []
@@ -135,6 +161,12 @@ def _build_questions(catalog: EuCatalog) -> list[Question]:
                 groups=groups,
             )
         )
+    return questions
+
+
+def _step_derogation(catalog: EuCatalog) -> list[Question]:
+    """Step 4: the Art. 6(3) conditions, and profiling."""
+    questions: list[Question] = []
     derogation = catalog.by_route(ROUTE_DEROGATION)
     if derogation:
         questions += [
@@ -157,6 +189,12 @@ def _build_questions(catalog: EuCatalog) -> list[Question]:
                 derogation.urn,
             ),
         ]
+    return questions
+
+
+def _step_transparency(catalog: EuCatalog) -> list[Question]:
+    """Step 5: the Art. 50 transparency cases."""
+    questions: list[Question] = []
     art50 = catalog.get(ART_50)
     if art50:
         cases = [n for n in catalog.kids(ART_50) if n.annotations.get("trigger")]
@@ -171,6 +209,12 @@ def _build_questions(catalog: EuCatalog) -> list[Question]:
                 options=[_option(n, title=n.annotations["trigger"], hint=f"{n.ref_id} {n.title}") for n in cases],
             )
         )
+    return questions
+
+
+def _step_gpai(catalog: EuCatalog) -> list[Question]:
+    """Step 6: general-purpose AI model duties and systemic risk."""
+    questions: list[Question] = []
     art53, art51 = catalog.get(ART_53), catalog.get(ART_51)
     if art53:
         questions.append(
