@@ -23,8 +23,11 @@ from openaims.controls.models import (
     ImplementationStatus,
     SoAVersion,
 )
+from openaims.controls.selectors import soa_rows
 from openaims.lib.errors import Conflict, ServiceError, full_clean_or_raise
 from openaims.tenancy.models import Tenant
+from openaims.tenancy.roles import Perm, has_perm
+from openaims.tenancy.selectors import member_role
 
 ISO42001 = "urn:openaims:framework:iso42001-2023"
 UNSET = object()
@@ -318,10 +321,6 @@ def control_unlink_evidence(*, actor: Tenant, control: Control, evidence: Eviden
 
 def soa_publish(*, actor: Tenant, approver, approved_on: date | None = None, note: str = "") -> SoAVersion:
     """Freeze the current SoA as the next numbered version, approved by `approver` (an owner or manager)."""
-    from openaims.controls.selectors import soa_rows
-    from openaims.tenancy.roles import Perm, has_perm
-    from openaims.tenancy.selectors import member_role
-
     organization = actor.organization
     role = member_role(organization, approver)
     if role is None or not has_perm(role, Perm.APPROVE):
