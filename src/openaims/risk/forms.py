@@ -343,6 +343,8 @@ class CriteriaForm(forms.Form):
                 {"value": lv.value, "name": d[f"c{lv.value}_name"], "description": d[f"c{lv.value}_description"]}
                 for lv in base.consequence
             ],
+            # The page edits the scales' names, not each dimension's wording: those are kept (the API edits them).
+            "consequence_dimensions": [dimension.model_dump() for dimension in base.consequence_dimensions],
             "levels": [
                 {
                     "key": level.key,
