@@ -111,7 +111,8 @@ def criteria_form_data() -> dict:
 
 
 def assess_data(cast) -> dict:
-    return {"inherent_likelihood": "3", "inherent_consequence": "3", "treatment_option": "retain"}
+    consequences = {f"inherent_consequence_{key}": "3" for key in ("organization", "individuals", "societies")}
+    return {"inherent_likelihood": "3", **consequences, "treatment_option": "retain"}
 
 
 WEB_ENDPOINTS = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django.db.models import Value
+from django.db.models import QuerySet, Value
 
 from openaims.inventory.models import AIModel, AISystem, Dataset
 
@@ -67,7 +67,8 @@ def keyed_hashes(organization, system_pks=None) -> dict[int, str]:
     `system_pks` is None). Keyed by pk, a set of these hashes says, for any system, whether it is unchanged."""
     systems = AISystem.objects.filter(organization=organization).only("pk", *SIGNIFICANT_FIELDS).order_by()
     if system_pks is not None:
-        systems = systems.filter(pk__in=list(system_pks))
+        # A queryset stays a subquery: no extra round trip.
+        systems = systems.filter(pk__in=system_pks if isinstance(system_pks, QuerySet) else list(system_pks))
     systems = list(systems)
     parts = parts_of([s.pk for s in systems])
     return {s.pk: _hash([s.pk, fingerprint(s, parts[s.pk])]) for s in systems}

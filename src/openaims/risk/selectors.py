@@ -259,7 +259,12 @@ def reassessment_suggested(organization, hashes: dict[int, str] | None = None) -
     the register filters and pages on it in SQL, and no inventory write has to remember to set a flag.
     Links never fingerprinted (risks assessed before this existed, or not at all) suggest nothing.
     """
-    hashes = keyed_hashes(organization) if hashes is None else hashes
+    if hashes is None:
+        # Only systems some assessment fingerprinted can have changed since: the others are never hashed.
+        fingerprinted = (
+            RiskSystem.objects.filter(organization=organization).exclude(assessed_fingerprint="").values("system_id")
+        )
+        hashes = keyed_hashes(organization, fingerprinted)
     changed = (
         RiskSystem.objects.filter(risk=OuterRef("pk"))
         .exclude(assessed_fingerprint="")
