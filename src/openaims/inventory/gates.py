@@ -13,6 +13,11 @@ Later capabilities register their own items from their AppConfig.ready(), e.g.::
     register_item("impact_assessment_approved", "Impact assessment approved",
                   lambda system: GateResult(ok=..., detail="..."), description="...")
 
+An item may apply only to some systems: a policy entry `{"item": key, "when": {"risk_class": [...]}}`
+(in lifecycle.yaml or an organization's policy) asks for it only from systems of those EU AI Act
+risk classes; for the others it shows as not required and never blocks. The default asks high-risk
+systems for an approved impact assessment and accepted residual risks before Deployment.
+
 A key in a policy that nothing has registered (an app not installed yet, a typo in data) is shown
 as "not available yet" and does not block: a gate nobody can satisfy would stop every system.
 """
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
@@ -40,7 +45,7 @@ from openaims.inventory.models import (
     StageTransition,
     SystemCardVersion,
 )
-from openaims.inventory.vocabulary import lifecycle
+from openaims.inventory.vocabulary import GateEntry, lifecycle
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.tenancy.models import Membership
 from openaims.tenancy.roles import Perm, Role, effective_role, has_perm
@@ -368,19 +373,114 @@ def gated_stages() -> list[str]:
     return lifecycle().keys[1:]
 
 
-def gate_policy_for(organization) -> dict[str, list[str]]:
-    """{stage: [item key, ...]} for every gated stage: the organization's policy, else the data defaults."""
+# Which system fields a condition may name, and the values each may take.
+CONDITION_FIELDS: dict[str, tuple[str, ...]] = {"risk_class": tuple(RiskClass.values)}
+
+
+class GatePolicyMap(dict):
+    """{stage: [item key, ...]}, and in `conditions` {stage: {key: {field: [values]}}} for the items that apply
+    only to some systems (an item without a condition applies to every system)."""
+
+    def __init__(self, items=(), conditions: Mapping[str, Mapping[str, dict]] | None = None):
+        super().__init__(items)
+        self.conditions: dict[str, dict[str, dict]] = {k: dict(v) for k, v in (conditions or {}).items()}
+
+    def when(self, stage: str, key: str) -> dict:
+        return self.conditions.get(stage, {}).get(key, {})
+
+    def entries(self) -> dict[str, list]:
+        """The stored form: a key, or {"item": key, "when": {...}} for a conditional item."""
+        return {
+            stage: [{"item": key, "when": self.when(stage, key)} if self.when(stage, key) else key for key in keys]
+            for stage, keys in self.items()
+        }
+
+
+def condition_text(when: Mapping[str, Iterable[str]]) -> str:
+    """'Only for high-risk systems' — the condition as people read it."""
+    if not when:
+        return ""
+    labels = dict(RiskClass.choices)
+    classes = [labels.get(value, value).lower() for value in when.get("risk_class", ())]
+    return f"Only for {' or '.join(classes)} systems" if classes else ""
+
+
+def _clean_when(stage: str, key: str, when) -> dict:
+    if not isinstance(when, Mapping):
+        raise ServiceError(f"{stage}: the condition of {key} must map a field to a list of values", field="items")
+    cleaned = {}
+    for name, values in when.items():
+        if name not in CONDITION_FIELDS:
+            raise ServiceError(
+                f"{stage}: {key} may depend on {', '.join(CONDITION_FIELDS)}, not {name!r}", field="items"
+            )
+        if isinstance(values, str) or not isinstance(values, Iterable):
+            raise ServiceError(f"{stage}: the condition {name} of {key} needs a list of values", field="items")
+        values = list(dict.fromkeys(str(v) for v in values))
+        wrong = [v for v in values if v not in CONDITION_FIELDS[name]]
+        if wrong or not values:
+            raise ServiceError(
+                f"{stage}: {name} of {key} takes {', '.join(CONDITION_FIELDS[name])}"
+                + (f", not {', '.join(wrong)}" if wrong else ""),
+                field="items",
+            )
+        cleaned[name] = values
+    return cleaned
+
+
+def _split(stage: str, entries: Iterable) -> tuple[list[str], dict[str, dict]]:
+    """(keys, {key: condition}) from a stage's entries: keys, {"item", "when"} mappings or GateEntry rows."""
+    keys, conditions = [], {}
+    for entry in entries:
+        if isinstance(entry, GateEntry):
+            entry = entry.model_dump()
+        if isinstance(entry, Mapping):
+            key = str(entry.get("item") or "")
+            if not key:
+                raise ServiceError(f"{stage}: a conditional entry names its gate item in 'item'", field="items")
+            when = _clean_when(stage, key, entry.get("when") or {})
+            if when:
+                conditions[key] = when
+        else:
+            key = str(entry)
+        keys.append(key)
+    return keys, conditions
+
+
+def gate_policy_for(organization) -> GatePolicyMap:
+    """{stage: [item key, ...]} for every gated stage, with its conditions: the organization's policy, else the
+    data defaults. An organization that saved its own policy keeps it as saved: new default items (such as
+    the high-risk ones) reach it only when it adds them (a stored policy is its decision)."""
     row = GatePolicy.objects.filter(organization=organization).values_list("items", flat=True).first()
     source = row if isinstance(row, dict) else lifecycle().default_gates
-    return {stage: list(source.get(stage, ())) for stage in gated_stages()}
+    policy, conditions = {}, {}
+    for stage in gated_stages():
+        policy[stage], conditions[stage] = _split(stage, source.get(stage, ()))
+    return GatePolicyMap(policy, conditions)
+
+
+def default_only_items(organization) -> list[dict]:
+    """Items the data default asks for that the organization's saved policy does not: [{stage, key, when}]."""
+    if not GatePolicy.objects.filter(organization=organization).exists():
+        return []
+    mine = gate_policy_for(organization)
+    default = GatePolicyMap()
+    for stage in gated_stages():
+        default[stage], default.conditions[stage] = _split(stage, lifecycle().default_gates.get(stage, ()))
+    return [
+        {"stage": stage, "key": key, "when": default.when(stage, key)}
+        for stage, keys in default.items()
+        for key in keys
+        if key not in mine.get(stage, [])
+    ]
 
 
 def unknown_default_items() -> list[str]:
     """Problems for `aims catalog check`: keys in lifecycle.yaml's default gates that no app registered."""
     return [
         f"lifecycle.yaml: default gate of {stage} names {key!r}, which no installed capability provides"
-        for stage, keys in lifecycle().default_gates.items()
-        for key in keys
+        for stage, entries in lifecycle().default_gates.items()
+        for key in _split(stage, entries)[0]
         if key not in _items
     ]
 
@@ -399,11 +499,13 @@ def _role(actor, organization, token=None) -> str | None:
     return effective_role(membership.role, token.role if token is not None else None)
 
 
-def gate_policy_update(*, actor, organization, items: Mapping[str, Iterable[str]], token=None) -> dict[str, list[str]]:
+def gate_policy_update(*, actor, organization, items: Mapping[str, Iterable], token=None) -> GatePolicyMap:
     """Set which items each stage asks for (owners and managers); returns the policy now in force.
 
     Stages left out ask for nothing. A key must be a registered item, or one the stage already
     asks for (so an item whose app is not installed yet survives an edit of the other items).
+    An entry is a key or {"item": key, "when": {"risk_class": [...]}}; a bare key keeps the condition
+    the stage already has for it (the policy page edits keys only), `"when": {}` removes it.
     """
     if not has_perm(_role(actor, organization, token) or "", Perm.APPROVE):
         raise Forbidden("only owners and managers change the life-cycle gates")
@@ -415,6 +517,7 @@ def gate_policy_update(*, actor, organization, items: Mapping[str, Iterable[str]
         policy = GatePolicy.objects.select_for_update().filter(organization=organization).first()
         before = gate_policy_for(organization)
         cleaned: dict[str, list[str]] = {}
+        conditions: dict[str, dict[str, dict]] = {}
         for stage, keys in items.items():
             if stage == first:
                 raise ServiceError(f"{lifecycle().label(first)} is where systems start; it has no gate", field="items")
@@ -422,7 +525,11 @@ def gate_policy_update(*, actor, organization, items: Mapping[str, Iterable[str]
                 raise ServiceError(f"unknown life-cycle stage {stage!r}; use one of {', '.join(stages)}", field="items")
             if isinstance(keys, str) or not isinstance(keys, Iterable):
                 raise ServiceError(f"{stage}: give a list of gate item keys", field="items")
-            keys = [str(key) for key in keys]
+            keys = list(keys)
+            explicit = {str(e.get("item")) for e in keys if isinstance(e, Mapping)}
+            keys, given = _split(stage, keys)
+            kept = {k: w for k, w in before.conditions.get(stage, {}).items() if k in keys and k not in explicit}
+            conditions[stage] = kept | given
             unknown = [key for key in keys if key not in _items and key not in before[stage]]
             if unknown:
                 raise ServiceError(
@@ -430,15 +537,18 @@ def gate_policy_update(*, actor, organization, items: Mapping[str, Iterable[str]
                     field="items",
                 )
             cleaned[stage] = _ordered(keys)
-        after = {stage: cleaned.get(stage, []) for stage in stages}
-        changes = diff(before, after)
+        after = GatePolicyMap(
+            {stage: cleaned.get(stage, []) for stage in stages},
+            {stage: conditions.get(stage, {}) for stage in stages},
+        )
+        changes = diff(before.entries(), after.entries())
         if not changes:
             return after
         if policy is None:
-            policy = GatePolicy.objects.create(organization=organization, items=after, updated_by=actor)
+            policy = GatePolicy.objects.create(organization=organization, items=after.entries(), updated_by=actor)
             action = Action.CREATE
         else:
-            policy.items = after
+            policy.items = after.entries()
             policy.updated_by = actor
             policy.updated_at = timezone.now()
             policy.save(update_fields=["items", "updated_by", "updated_at"])
@@ -460,10 +570,12 @@ class ItemStatus:
     available: bool  # False: no capability registered this key (shown, never blocks)
     ok: bool
     detail: str
+    condition: str = ""  # e.g. "Only for high-risk systems"
+    applies: bool = True  # False: the condition does not hold for this system (shown, never blocks)
 
     @property
     def blocking(self) -> bool:
-        return self.available and not self.ok
+        return self.available and self.applies and not self.ok
 
     def as_missing(self) -> dict:
         return {"key": self.key, "label": self.label, "detail": self.detail}
@@ -503,25 +615,53 @@ def evaluate_systems(
     items = [_items[key] for key in keys if key in _items]
     for system in systems:
         system.__dict__.pop("_gate_facts", None)  # answers are for now, not from an earlier evaluation
-    preloads = list(dict.fromkeys(item.preload for item in items if item.preload is not None))
-    for preload in preloads:
-        preload(systems)
-    answers: dict[int, dict[str, ItemStatus]] = {}
-    for system in systems:
-        found = answers.setdefault(system.pk, {})
-        for item in items:
+    conditions = getattr(policy, "conditions", {})
+
+    def applies(system, stage: str, key: str) -> bool:
+        when = conditions.get(stage, {}).get(key) or {}
+        return all(str(getattr(system, name, "")) in values for name, values in when.items())
+
+    # An item is checked only for the systems some stage asks it of: a high-risk-only item costs nothing
+    # (no preload, no check) on a page of systems that are not high-risk.
+    needed = {
+        item.key: [
+            s for s in systems if any(applies(s, st, item.key) for st in stages if item.key in policy.get(st, ()))
+        ]
+        for item in items
+    }
+    by_preload: dict[Callable, dict[int, AISystem]] = {}
+    for item in items:
+        if item.preload is not None:
+            by_preload.setdefault(item.preload, {}).update((s.pk, s) for s in needed[item.key])
+    for preload, wanted in by_preload.items():
+        if wanted:
+            preload(list(wanted.values()))
+    answers: dict[int, dict[str, ItemStatus]] = {system.pk: {} for system in systems}
+    for item in items:
+        for system in needed[item.key]:
             try:
                 result = item.check(system)
             except Exception:  # one capability's broken check must not take the system page down
                 logger.exception("gate item %s failed for system %s", item.key, system.pk)
                 result = GateResult(False, "Could not be checked (the error is in the server log).")
-            found[item.key] = ItemStatus(item.key, item.label, item.description, True, bool(result.ok), result.detail)
+            answers[system.pk][item.key] = ItemStatus(
+                item.key, item.label, item.description, True, bool(result.ok), result.detail
+            )
+
+    def status(system, stage: str, key: str) -> ItemStatus:
+        when = conditions.get(stage, {}).get(key)
+        text = condition_text(when or {})
+        if when and not applies(system, stage, key):
+            item = _items.get(key)
+            base = ItemStatus(key, item.label, item.description, True, True, "") if item else _unavailable(key)
+            return replace(base, condition=text, applies=False, detail=f"{text}: not required for this system.")
+        found = answers[system.pk].get(key) or _unavailable(key)
+        return replace(found, condition=text) if text else found
+
     return {
         system.pk: {
             stage: GateStatus(
-                stage,
-                lifecycle().label(stage),
-                [answers[system.pk].get(key) or _unavailable(key) for key in policy.get(stage, ())],
+                stage, lifecycle().label(stage), [status(system, stage, key) for key in policy.get(stage, ())]
             )
             for stage in stages
         }

@@ -40,6 +40,8 @@ class ItemOut(Schema):
     available: bool = Field(..., description="False: no installed capability provides this item; it does not block")
     ok: bool
     detail: str
+    condition: str = Field(..., description="e.g. 'Only for high-risk systems'; empty: asked of every system")
+    applies: bool = Field(..., description="False: the condition does not hold for this system; it does not block")
 
 
 class GateOut(Schema):
@@ -85,6 +87,14 @@ class PolicyStageOut(Schema):
     stage: str
     label: str
     items: list[str]
+    conditions: dict[str, dict[str, list[str]]] = Field(
+        ..., description="{item key: {field: [values]}} for items asked only of some systems, e.g. risk_class"
+    )
+
+
+class PolicyEntryIn(Schema):
+    item: str
+    when: dict[str, list[str]] = Field({}, description='e.g. {"risk_class": ["high_risk"]}; {}: every system')
 
 
 class AvailableItemOut(Schema):
@@ -99,8 +109,10 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(Schema):
-    items: dict[str, list[str]] = Field(
-        ..., description="{stage: [item key, ...]} for the gated stages; a stage left out asks for nothing"
+    items: dict[str, list[str | PolicyEntryIn]] = Field(
+        ...,
+        description="{stage: [item key or {item, when}, ...]} for the gated stages; a stage left out asks for "
+        "nothing. A bare key keeps the condition the stage has for it; {item, when: {}} removes it.",
     )
 
 
@@ -117,6 +129,8 @@ def _gate(status: gates.GateStatus) -> dict:
                 "available": i.available,
                 "ok": i.ok,
                 "detail": i.detail,
+                "condition": i.condition,
+                "applies": i.applies,
             }
             for i in status.items
         ],
@@ -142,9 +156,12 @@ def _transition(row: StageTransition) -> dict:
     }
 
 
-def _policy(policy: dict[str, list[str]]) -> dict:
+def _policy(policy: gates.GatePolicyMap) -> dict:
     return {
-        "stages": [{"stage": s, "label": lifecycle().label(s), "items": keys} for s, keys in policy.items()],
+        "stages": [
+            {"stage": s, "label": lifecycle().label(s), "items": keys, "conditions": policy.conditions.get(s, {})}
+            for s, keys in policy.items()
+        ],
         "available_items": [
             {"key": i.key, "label": i.label, "description": i.description} for i in gates.registered_items()
         ],
@@ -211,6 +228,12 @@ def policy_get(request, org: str):
 def policy_put(request, org: str, payload: PolicyIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
     policy = gates.gate_policy_update(
-        actor=tenant.user, organization=tenant.organization, items=payload.items, token=tenant.token
+        actor=tenant.user,
+        organization=tenant.organization,
+        items={
+            stage: [e if isinstance(e, str) else e.model_dump() for e in entries]
+            for stage, entries in payload.items.items()
+        },
+        token=tenant.token,
     )
     return _policy(policy)

@@ -107,9 +107,15 @@ def _policy_rows(policy: dict[str, list[str]]) -> list[dict]:
             if key not in known:
                 known.add(key)
                 rows.append({"key": key, "label": key, "description": "", "available": False})
+    conditions = getattr(policy, "conditions", {})
     for row in rows:
         row["cells"] = [
-            {"stage": stage, "label": lifecycle().label(stage), "checked": row["key"] in policy.get(stage, [])}
+            {
+                "stage": stage,
+                "label": lifecycle().label(stage),
+                "checked": row["key"] in policy.get(stage, []),
+                "condition": gates.condition_text(conditions.get(stage, {}).get(row["key"], {})),
+            }
             for stage in stages
         ]
     return rows
@@ -131,12 +137,16 @@ def policy_view(request):
         else:
             messages.success(request, "The life-cycle gates were saved.")
             return redirect("inventory:lifecycle_policy", org.slug)
-        policy = items
+        policy = gates.GatePolicyMap(items, gates.gate_policy_for(org).conditions)
     else:
         policy = gates.gate_policy_for(org)
     context = {
         "stages": [{"key": key, "label": lifecycle().label(key)} for key in gates.gated_stages()],
         "rows": _policy_rows(policy),
+        "default_only": [
+            {**item, "label": lifecycle().label(item["stage"]), "condition": gates.condition_text(item["when"])}
+            for item in gates.default_only_items(org)
+        ],
         "can_edit": tenant.can(Perm.APPROVE),
         "error": error,
     }
