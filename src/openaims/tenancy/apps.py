@@ -1,4 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from openaims.tenancy.models import Organization, Tenant
 
 
 class TenancyConfig(AppConfig):
@@ -14,7 +21,7 @@ class TenancyConfig(AppConfig):
         from openaims.tenancy.access import get_membership_for_tenant, get_token_for_tenant
         from openaims.web import nav
 
-        def organization_lookup(tenant, object_id):
+        def organization_lookup(tenant: Tenant, object_id: str) -> Organization:
             if str(tenant.organization.pk) != str(object_id):
                 raise Http404("No such organization")
             return tenant.organization
