@@ -65,10 +65,10 @@ def current_fingerprint(system) -> dict:
 def keyed_hashes(organization, system_pks=None) -> dict[int, str]:
     """{system pk: hash of the system's pk and fingerprint} in two queries (all the organization's systems when
     `system_pks` is None). Keyed by pk, a set of these hashes says, for any system, whether it is unchanged."""
-    systems = AISystem.objects.filter(organization=organization).only("pk", *SIGNIFICANT_FIELDS).order_by()
+    queryset = AISystem.objects.filter(organization=organization).only("pk", *SIGNIFICANT_FIELDS).order_by()
     if system_pks is not None:
         # A queryset stays a subquery: no extra round trip.
-        systems = systems.filter(pk__in=system_pks if isinstance(system_pks, QuerySet) else list(system_pks))
-    systems = list(systems)
+        queryset = queryset.filter(pk__in=system_pks if isinstance(system_pks, QuerySet) else list(system_pks))
+    systems = list(queryset)
     parts = parts_of([s.pk for s in systems])
     return {s.pk: _hash([s.pk, fingerprint(s, parts[s.pk])]) for s in systems}

@@ -226,7 +226,7 @@ class CriteriaData(_Strict):
                 )
             missing = [key for key in self.dimension_keys if per_dimension.get(key) is None]
             if missing and not partial:
-                name = self.dimension(missing[0]).name.lower()
+                name = next(d.name.lower() for d in self.consequence_dimensions if d.key == missing[0])
                 raise ServiceError(f"rate the {what} consequence {name}", field=f"{field}_{missing[0]}")
             values = {key: per_dimension[key] for key in self.dimension_keys if per_dimension.get(key) is not None}
             if not values:

@@ -326,6 +326,21 @@ UPDATABLE = {
 }
 
 
+def _relink_systems(risk: Risk, systems: list) -> dict:
+    """Link exactly `systems`; the audit change of the links, if any."""
+    old, new = _set_links(RiskSystem, risk, "system_id", systems)
+    if risk.has_inherent:
+        # The assessment did not cover a system linked after it: suggest a re-assessment.
+        RiskSystem.objects.filter(risk=risk, system_id__in=set(new) - set(old)).update(
+            assessed_fingerprint=ADDED_AFTER_ASSESSMENT
+        )
+    if old == new:
+        return {}
+    from openaims.inventory.models import AISystem
+
+    return {"systems": [_labels(AISystem, old, _system_label), _labels(AISystem, new, _system_label)]}
+
+
 def risk_update(*, actor, risk: Risk, **values) -> Risk:
     """Change what the register says about a risk. Scores change only through `risk_assess`."""
     unknown = set(values) - UPDATABLE
@@ -345,16 +360,7 @@ def risk_update(*, actor, risk: Risk, **values) -> Risk:
             risk.review_date = values["review_date"]
         changes = diff(before, _state(risk))
         if "systems" in values:
-            old, new = _set_links(RiskSystem, risk, "system_id", _systems(organization, values["systems"]))
-            if risk.has_inherent:
-                # The assessment did not cover a system linked after it: suggest a re-assessment.
-                RiskSystem.objects.filter(risk=risk, system_id__in=set(new) - set(old)).update(
-                    assessed_fingerprint=ADDED_AFTER_ASSESSMENT
-                )
-            if old != new:
-                from openaims.inventory.models import AISystem
-
-                changes["systems"] = [_labels(AISystem, old, _system_label), _labels(AISystem, new, _system_label)]
+            changes.update(_relink_systems(risk, _systems(organization, values["systems"])))
         for name, model, kind in (("sources", RiskSource, SOURCE_KIND), ("objectives", RiskObjective, OBJECTIVE_KIND)):
             if name in values:
                 old, new = _set_links(model, risk, "node_id", _nodes(values[name], kind, name))
