@@ -101,12 +101,19 @@ def _call(endpoint: Endpoint, cast, who: str, request: Callable, api: bool) -> s
     return None
 
 
-def _run(endpoint: Endpoint, cast, request: Callable, api: bool) -> None:
-    problems = [p for who in WHO if (p := _call(endpoint, cast, who, request, api))]
+def _run(endpoint: Endpoint, cast, request: Callable, api: bool, subtests) -> None:
+    problems = []
+    for who in WHO:
+        # One reported subtest per caller, so the counts and the failures still name each role.
+        with subtests.test(msg=who):
+            problem = _call(endpoint, cast, who, request, api)
+            if problem:
+                problems.append(problem)
+            assert problem is None, problem
     assert not problems, "\n".join(problems)
 
 
-def check_web(cast, client_for, endpoint: Endpoint) -> None:
+def check_web(cast, client_for, endpoint: Endpoint, subtests) -> None:
     """Every caller in WHO on one endpoint; the scenario is built once, each call rolled back."""
     path = endpoint.path(cast)
     data = endpoint.data(cast) if endpoint.data else {}
@@ -118,10 +125,10 @@ def check_web(cast, client_for, endpoint: Endpoint) -> None:
         client = client_for(cast.user(who))
         return client.get(path, data) if endpoint.method == "GET" else client.post(path, data)
 
-    _run(endpoint, cast, request, api=False)
+    _run(endpoint, cast, request, api=False, subtests=subtests)
 
 
-def check_api(cast, api_for, endpoint: Endpoint) -> None:
+def check_api(cast, api_for, endpoint: Endpoint, subtests) -> None:
     path = endpoint.path(cast)
     body = endpoint.data(cast) if endpoint.data else None
 
@@ -134,7 +141,7 @@ def check_api(cast, api_for, endpoint: Endpoint) -> None:
         response.events_after = after
         return response
 
-    _run(endpoint, cast, request, api=True)
+    _run(endpoint, cast, request, api=True, subtests=subtests)
 
 
 # Effects shared by many rows.

@@ -297,9 +297,9 @@ ENDPOINTS += collect("API_ENDPOINTS")
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_it_enforces_the_role_matrix(cast, api_for, endpoint):
-    # Each of WHO in turn, in a savepoint rolled back after it (tests/matrix.py); failures name the role.
-    check_api(cast, api_for, endpoint)
+def test_it_enforces_the_role_matrix(cast, api_for, endpoint, subtests):
+    # Each of WHO in turn (a subtest each), in a savepoint rolled back after it (tests/matrix.py).
+    check_api(cast, api_for, endpoint, subtests)
 
 
 def test_it_leaves_no_operation_out_of_the_matrix():

@@ -328,9 +328,9 @@ ENDPOINTS += collect("WEB_ENDPOINTS")
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_it_enforces_the_role_matrix(cast, client_for, endpoint):
-    # Each of WHO in turn, in a savepoint rolled back after it (tests/matrix.py); failures name the role.
-    check_web(cast, client_for, endpoint)
+def test_it_enforces_the_role_matrix(cast, client_for, endpoint, subtests):
+    # Each of WHO in turn (a subtest each), in a savepoint rolled back after it (tests/matrix.py).
+    check_web(cast, client_for, endpoint, subtests)
 
 
 def test_it_leaves_no_page_out_of_the_matrix():
