@@ -105,7 +105,7 @@ def _run(endpoint: Endpoint, cast, request: Callable, api: bool, subtests) -> No
     problems = []
     for who in WHO:
         # One reported subtest per caller, so the counts and the failures still name each role.
-        with subtests.test(msg=who):
+        with subtests.test(msg=str(who)):  # a plain str: xdist sends the report between processes
             problem = _call(endpoint, cast, who, request, api)
             if problem:
                 problems.append(problem)
