@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from openaims.catalog.loader import DATA_DIR, load_catalog, validate_files
 from openaims.catalog.models import Framework
-from openaims.inventory.classification import EU_AI_ACT, classification_record
+from openaims.inventory.classification.nodes import EU_AI_ACT
+from openaims.inventory.classification.service import classification_record
 from openaims.inventory.models import AISystem, Classification
 from tests.inventory.conftest import make_system
 from tests.matrix import EVERYONE, Endpoint, both, exists, page_of
