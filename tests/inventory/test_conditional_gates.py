@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from openaims.inventory import gates
+from openaims.inventory.lifecycle.evaluation import evaluate_gate
+from openaims.inventory.lifecycle.policy import default_only_items, gate_policy_for, gate_policy_update
+from openaims.inventory.lifecycle.transitions import GateRefused, system_transition
 from openaims.inventory.models import AISystem
 from openaims.lib.errors import ServiceError
 from openaims.risk.services import risk_accept, risk_assess, risk_create
@@ -24,7 +26,7 @@ def with_class(system, risk_class: str) -> AISystem:
 
 
 def deployment_gate(system):
-    return gates.evaluate_gate(system, "deployment")
+    return evaluate_gate(system, "deployment")
 
 
 def test_the_default_asks_a_high_risk_system_for_an_approved_impact_assessment_and_accepted_risks(cast):
@@ -69,9 +71,9 @@ def test_a_high_risk_system_passes_them_with_the_impact_approved_and_its_risks_a
 def test_a_transition_of_a_high_risk_system_is_refused_naming_the_high_risk_items(cast):
     system = with_class(make_system(cast), "high_risk")
     for stage in ("design_development", "verification_validation"):
-        gates.system_transition(actor=cast.users["owner"], system=system, to_stage=stage, override_reason="Setup")
-    with pytest.raises(gates.GateRefused) as refused:
-        gates.system_transition(actor=cast.users["owner"], system=system, to_stage="deployment")
+        system_transition(actor=cast.users["owner"], system=system, to_stage=stage, override_reason="Setup")
+    with pytest.raises(GateRefused) as refused:
+        system_transition(actor=cast.users["owner"], system=system, to_stage="deployment")
     assert {item["key"] for item in refused.value.missing} >= HIGH_RISK_ITEMS
     assert AISystem.objects.get(pk=system.pk).stage == "verification_validation"
 
@@ -79,16 +81,16 @@ def test_a_transition_of_a_high_risk_system_is_refused_naming_the_high_risk_item
 def test_a_policy_entry_sets_keeps_and_removes_a_condition(cast):
     owner = cast.users["owner"]
     when = {"risk_class": ["high_risk", "limited_risk"]}
-    policy = gates.gate_policy_update(
+    policy = gate_policy_update(
         actor=owner, organization=cast.org, items={"design_development": [{"item": "owners_assigned", "when": when}]}
     )
     assert policy.when("design_development", "owners_assigned") == when
-    kept = gates.gate_policy_update(
+    kept = gate_policy_update(
         actor=owner, organization=cast.org, items={"design_development": ["owners_assigned", "oversight_defined"]}
     )
     assert kept.when("design_development", "owners_assigned") == when
-    assert gates.gate_policy_for(cast.org).when("design_development", "owners_assigned") == when
-    removed = gates.gate_policy_update(
+    assert gate_policy_for(cast.org).when("design_development", "owners_assigned") == when
+    removed = gate_policy_update(
         actor=owner, organization=cast.org, items={"design_development": [{"item": "owners_assigned", "when": {}}]}
     )
     assert removed.when("design_development", "owners_assigned") == {}
@@ -100,18 +102,18 @@ def test_a_policy_entry_sets_keeps_and_removes_a_condition(cast):
 )
 def test_it_refuses_a_condition_on_an_unknown_field_or_value(cast, when, message):
     with pytest.raises(ServiceError, match=message):
-        gates.gate_policy_update(
+        gate_policy_update(
             actor=cast.users["owner"],
             organization=cast.org,
             items={"deployment": [{"item": "owners_assigned", "when": when}]},
         )
-    assert not gates.default_only_items(cast.org)  # nothing was saved: the organization still follows the default
+    assert not default_only_items(cast.org)  # nothing was saved: the organization still follows the default
 
 
 def test_a_saved_policy_keeps_its_items_and_is_told_what_the_default_asks_for_more(cast, client_for):
-    gates.gate_policy_update(actor=cast.users["owner"], organization=cast.org, items={"deployment": ["not_prohibited"]})
-    assert gates.gate_policy_for(cast.org)["deployment"] == ["not_prohibited"]
-    more = {(d["stage"], d["key"]) for d in gates.default_only_items(cast.org)}
+    gate_policy_update(actor=cast.users["owner"], organization=cast.org, items={"deployment": ["not_prohibited"]})
+    assert gate_policy_for(cast.org)["deployment"] == ["not_prohibited"]
+    more = {(d["stage"], d["key"]) for d in default_only_items(cast.org)}
     assert {("deployment", "impact_assessment_approved"), ("deployment", "risks_assessed_accepted")} <= more
     page = client_for(cast.users["viewer"]).get(reverse("inventory:lifecycle_policy", args=["acme"]))
     assert 'data-testid="default-only"' in page.content.decode()
@@ -124,13 +126,13 @@ def test_the_policy_page_shows_the_condition(cast, client_for):
 
 
 def test_saving_the_policy_page_keeps_the_conditions(cast, client_for):
-    policy = gates.gate_policy_for(cast.org)
+    policy = gate_policy_for(cast.org)
     data = {f"gate-{stage}": keys for stage, keys in policy.items()}
     response = client_for(cast.users["manager"]).post(reverse("inventory:lifecycle_policy", args=["acme"]), data)
     assert response.status_code == 302
-    saved = gates.gate_policy_for(cast.org)
+    saved = gate_policy_for(cast.org)
     assert saved.when("deployment", "risks_assessed_accepted") == {"risk_class": ["high_risk"]}
-    assert not gates.default_only_items(cast.org)
+    assert not default_only_items(cast.org)
 
 
 def test_the_api_sets_and_shows_conditions(cast, api_for):

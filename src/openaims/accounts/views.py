@@ -14,8 +14,8 @@ from openaims.accounts.http import AuthenticatedRequest
 from openaims.accounts.services import login_attempt_record, login_is_throttled, password_change
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
+from openaims.lib.http import client_ip
 from openaims.tenancy.services import user_for_login
-from openaims.web.middleware import client_ip
 
 
 def _safe_next(request: HttpRequest) -> str:

@@ -23,7 +23,10 @@ from openaims.controls.models import (
     ImplementationStatus,
     SoAVersion,
 )
+from openaims.controls.selectors import soa_rows
 from openaims.lib.errors import Conflict, ServiceError, full_clean_or_raise
+from openaims.tenancy.models import Membership
+from openaims.tenancy.roles import Perm, has_perm
 
 ISO42001 = "urn:openaims:framework:iso42001-2023"
 UNSET = object()
@@ -306,10 +309,6 @@ def control_unlink_evidence(*, actor, control: Control, evidence: Evidence) -> N
 
 def soa_publish(*, actor, organization, approver, approved_on: date | None = None, note: str = "") -> SoAVersion:
     """Freeze the current SoA as the next numbered version, approved by `approver` (an owner or manager)."""
-    from openaims.controls.selectors import soa_rows
-    from openaims.tenancy.models import Membership
-    from openaims.tenancy.roles import Perm, has_perm
-
     membership = Membership.objects.filter(organization=organization, user=approver).first()
     if membership is None or not has_perm(membership.role, Perm.APPROVE):
         raise ServiceError("the approver must be an owner or manager of the organization", field="approver")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef
 
 from openaims.impact.models import ImpactAssessment, Status
+from openaims.inventory.models import AISystem
 
 # The significant-change signal lives with the inventory: risks read the same one.
 from openaims.inventory.significance import (
@@ -99,8 +100,6 @@ def assessments(organization, flt: ListFilter | None = None):
 
 def gate_facts(system_pks) -> dict[int, tuple[bool, str]]:
     """{system pk: (ok, detail)} for the gate item 'impact assessment approved', in three queries."""
-    from openaims.inventory.models import AISystem
-
     pks = list(system_pks)
     latest: dict[int, ImpactAssessment] = {}
     for assessment in ImpactAssessment.objects.filter(system_id__in=pks).only(

@@ -21,7 +21,11 @@ from openaims.audittrail.services import Action, diff, record_event, snapshot
 from openaims.impact import selectors
 from openaims.impact.catalog import impact_catalog
 from openaims.impact.models import EDITABLE, Impact, ImpactAssessment, ImpactKind, Status, Trigger
+from openaims.inventory.models import RiskClass
+from openaims.inventory.vocabulary import vocabulary
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
+from openaims.risk.criteria import map_by_rank
+from openaims.risk.services import criteria_ensure, risk_assess_derived, risk_create
 from openaims.tenancy.models import Membership
 from openaims.tenancy.roles import Perm, has_perm
 
@@ -87,16 +91,11 @@ def _locked(assessment: ImpactAssessment) -> ImpactAssessment:
 
 def fria_applies(system) -> bool:
     """EU AI Act Art. 27: the organization deploys (EU sense) a system classified high-risk."""
-    from openaims.inventory.models import RiskClass
-    from openaims.inventory.vocabulary import vocabulary
-
     role = vocabulary().role(system.role)
     return bool(role and "deployer" in (role.eu_ai_act or []) and system.risk_class == RiskClass.HIGH_RISK)
 
 
 def _summaries(system) -> dict[str, str]:
-    from openaims.inventory.vocabulary import vocabulary
-
     vocab = vocabulary()
     models = [
         f"{m.name} {m.version}".strip() + (f" ({m.model_type})" if m.model_type else "") for m in system.models.all()
@@ -519,8 +518,6 @@ def derived_rating(impact: Impact, data) -> tuple[int, dict[str, int]]:
     `raise_when` threshold) is one consequence step worse, as the impact level is one level higher.
     The organization dimension is left unrated: an impact assessment does not rate it.
     """
-    from openaims.risk.criteria import map_by_rank
-
     scale = impact_catalog().scale
     likelihood = map_by_rank(
         scale.values("likelihood").index(impact.likelihood) + 1, len(scale.likelihood), len(data.likelihood)
@@ -544,8 +541,6 @@ def derived_rating(impact: Impact, data) -> tuple[int, dict[str, int]]:
 def _link_risk(actor, assessment, impact: Impact) -> None:
     """A harm rated high feeds the risk register: create a risk for the system unless one is linked,
     its inherent assessment carried over from the harm's rating (recorded as derived, 6.1.4)."""
-    from openaims.risk.services import criteria_ensure, risk_assess_derived, risk_create
-
     if impact.kind != ImpactKind.HARM or impact.risk_id or not impact_catalog().scale.is_high(impact.level):
         return
     system = assessment.system

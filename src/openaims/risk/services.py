@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from openaims.audittrail.services import Action, diff, record_event, snapshot
 from openaims.catalog.models import CatalogNode
+from openaims.inventory.models import AISystem
 from openaims.inventory.significance import keyed_hashes
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.risk.criteria import ROLE_AUTHORITY, CriteriaData, default_criteria, parse_criteria
@@ -336,8 +337,6 @@ def _relink_systems(risk: Risk, systems: list) -> dict:
         )
     if old == new:
         return {}
-    from openaims.inventory.models import AISystem
-
     return {"systems": [_labels(AISystem, old, _system_label), _labels(AISystem, new, _system_label)]}
 
 
