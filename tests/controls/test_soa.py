@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from openaims.catalog.models import CatalogNode
 from openaims.controls.models import Control, SoAVersion
-from openaims.controls.selectors import coverage, soa_diff, soa_rows
+from openaims.controls.selectors import coverage, soa_diff, soa_row, soa_rows
 from openaims.controls.services import (
     control_create_custom,
     control_link_evidence,
@@ -81,6 +83,22 @@ def test_it_derives_reasons_and_flags_on_a_worked_example(adopted):
     rows = row_by_ref(soa_rows(cast.org))
     assert rows["ORG-1"].flags == ["implemented_without_evidence"]
     assert rows["ORG-1"].reasons == ["Requirement: OTHER 1 X — Ex"]
+
+
+def test_one_controls_row_reads_only_its_own_risk_treatments(adopted):
+    cast, controls = adopted
+    owner = cast.tenant("owner")
+    a1, a2 = controls["A.1"], controls["A.2"]
+    risk_select_control(actor=owner, risk=risk_create(actor=owner, title="Biased credit decisions"), control=a1)
+    risk_select_control(actor=owner, risk=risk_create(actor=owner, title="Leaked training data"), control=a2)
+    a1 = Control.objects.select_related("organization").get(pk=a1.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        row = soa_row(a1)
+    treatments = [q["sql"] for q in ctx.captured_queries if "risk_riskcontrol" in q["sql"]]
+    # The risk app's provider is asked for this control's treatments, not the whole organization's.
+    assert len(treatments) == 1 and f'"risk_riskcontrol"."control_id" = {a1.pk}' in treatments[0]
+    assert (row.ref_id, row.reasons) == ("A.1", ["Risk treatment: Biased credit decisions"])
+    assert soa_row(a2).risks == ["Leaked training data"]
 
 
 def test_it_refuses_to_implement_an_excluded_control(adopted):
