@@ -10,26 +10,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
+
+from tests.cli.conftest import DEMO, aims
 
 pytestmark = pytest.mark.subprocess
 
 SECRET = "x" * 40
-
-
-def aims(*args: str, data_dir: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_") and k != "DJANGO_SETTINGS_MODULE"}
-    environment.update({"AIMS_DATA_DIR": str(data_dir), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "openaims.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -99,15 +87,16 @@ def test_it_refuses_to_serve_an_unmigrated_database(tmp_path):
     assert "aims migrate" in line
 
 
-def test_it_sets_up_the_demo_idempotently(tmp_path):
-    first = aims("demo", "--no-serve", data_dir=tmp_path)
+@DEMO
+def test_it_sets_up_the_demo_idempotently(demo_seeded, demo_dir):
+    first, _template = demo_seeded
     assert first.returncode == 0, first.stderr
     assert "created 2 organizations, 5 users" in first.stdout
     assert "log in as demo / " in first.stdout
-    assert (tmp_path / "aims.sqlite3").exists() and (tmp_path / "secret_key").exists()
-    second = aims("demo", "--no-serve", data_dir=tmp_path)
+    assert (demo_dir / "aims.sqlite3").exists() and (demo_dir / "secret_key").exists()
+    second = aims("demo", "--no-serve", data_dir=demo_dir)
     assert second.returncode == 0 and "created 0 organizations, 0 users" in second.stdout
-    verify = aims("audit", "verify", data_dir=tmp_path)
+    verify = aims("audit", "verify", data_dir=demo_dir)
     assert verify.returncode == 0, verify.stdout
     assert [line.split(":")[0] for line in verify.stdout.splitlines()] == [
         "(global)",
@@ -163,10 +152,11 @@ def test_it_creates_users_and_organizations_and_exports_the_trail(tmp_path):
     assert "no organization with the slug 'nope'" in one_error_line(unknown)
 
 
-def test_it_serves_the_demo_with_a_real_server(tmp_path):
+@DEMO
+def test_it_serves_the_demo_with_a_real_server(demo_dir):
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
-    environment["AIMS_DATA_DIR"] = str(tmp_path)
+    environment["AIMS_DATA_DIR"] = str(demo_dir)
     process = subprocess.Popen(
         [sys.executable, "-m", "openaims.cli", "demo", "--port", str(port)],
         env=environment,
