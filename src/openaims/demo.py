@@ -114,7 +114,7 @@ DEMO_RISKS = [
 
 
 def _seed_controls(users) -> None:
-    """Acme Health adopts Annex A, works on some controls and publishes SoA v1 (only on first run)."""
+    """Acme Health adopts Annex A, works on some controls, publishes SoA v1 and its owner signs it (first run only)."""
     from openaims.catalog.models import Framework
     from openaims.controls.models import Control
     from openaims.controls.services import (
@@ -163,4 +163,16 @@ def _seed_controls(users) -> None:
         status="implemented",
         justification="Required by our clinical governance framework (DCB0129-style safety case).",
     )
-    soa_publish(actor=manager, organization=org, approver=owner, note="First SoA, ahead of the stage 1 audit.")
+    version = soa_publish(
+        actor=manager,
+        organization=org,
+        approver=owner,
+        note="First SoA, ahead of the stage 1 audit.",
+        confirm_undecided=True,  # most of Annex A is still being decided in the demo
+    )
+    # The approval is the approver's own act: the owner signs the request the manager sent.
+    from openaims.signoff.selectors import latest_for_subject
+    from openaims.signoff.services import signoff_sign
+
+    request = latest_for_subject(org, "controls.soa_version", version.pk)
+    signoff_sign(actor=owner, request=request, comment="Reviewed with the management team.")

@@ -125,11 +125,13 @@ def _register_routers() -> None:
     from openaims.impact.api import router as impact_router
     from openaims.inventory.api import router as inventory_router
     from openaims.risk.api import router as risk_router
+    from openaims.signoff.api import router as signoff_router
     from openaims.tenancy.api import router as tenancy_router
 
     api.add_router("/", tenancy_router)
     api.add_router("/", audit_router)
     api.add_router("/", comments_router)
+    api.add_router("/", signoff_router)
     api.add_router("/", catalog_router)
     api.add_router("/", controls_router)
     api.add_router("/", risk_router)

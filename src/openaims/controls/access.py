@@ -32,7 +32,7 @@ def get_evidence_for_tenant(tenant: Tenant, pk) -> Evidence:
 
 def get_soa_version_for_tenant(tenant: Tenant, number) -> SoAVersion:
     version = (
-        SoAVersion.objects.select_related("approved_by", "published_by")
+        SoAVersion.objects.select_related("approved_by", "published_by", "approver")
         .filter(organization=tenant.organization, number=object_pk(number))
         .first()
     )

@@ -18,7 +18,11 @@ class ControlsConfig(AppConfig):
             get_evidence_for_tenant,
             get_soa_version_by_pk_for_tenant,
         )
+        from openaims.controls.services import SOA_SIGNOFF_KIND, soa_signoff_decided
+        from openaims.signoff import registry as signoff_registry
         from openaims.web import nav
+
+        signoff_registry.register(SOA_SIGNOFF_KIND, on_decided=soa_signoff_decided, label="SoA version")
 
         registry.register(
             "controls.control",

@@ -34,6 +34,9 @@ FLAG_TEXT = {
 }
 
 
+DERIVED_LABEL = "Included (derived)"
+
+
 @dataclass
 class SoARow:
     ref_id: str
@@ -53,6 +56,8 @@ class SoARow:
     evidence_total: int = 0
     flags: list[str] = field(default_factory=list)
     control_id: int | None = None
+    # Undecided in the register, but a risk treatment selects it: selection is a reason for inclusion (6.1.3 f)).
+    derived: bool = False
 
     @property
     def reasons(self) -> list[str]:
@@ -136,6 +141,8 @@ def soa_rows(organization, today=None) -> list[SoARow]:
             evidence_total=evidence_total,
             control_id=control.pk,
         )
+        if row.applicability == Applicability.UNDECIDED and row.risks:
+            row.applicability, row.derived = Applicability.INCLUDED, True
         row.flags = soa_flags(row)
         rows.append(row)
     return rows

@@ -472,7 +472,7 @@ def risk_assess(
     return assessment
 
 
-# --- Acceptance of residual risk (6.1.3 f) ------------------------------------------------------------
+# --- Acceptance of residual risk (6.1.3, after g)) ----------------------------------------------------
 
 
 def risk_accept(*, actor, risk: Risk, note: str = "", role: str | None = None) -> RiskAcceptance:
@@ -600,7 +600,7 @@ def risk_reopen(*, actor, risk: Risk) -> Risk:
     return risk
 
 
-# --- Treatment plan (6.1.3 e, 8.3) --------------------------------------------------------------------
+# --- Treatment plan (6.1.3 g), 8.3) ------------------------------------------------------------------
 
 
 def _action_state(action: TreatmentAction) -> dict:
@@ -705,7 +705,7 @@ def treatment_action_delete(*, actor, action: TreatmentAction) -> None:
 
 
 def risk_select_control(*, actor, risk: Risk, control) -> RiskControl:
-    """Record that the risk's treatment selects `control` (6.1.3 d): the SoA then shows it as the reason."""
+    """Record that the risk's treatment selects `control` (6.1.3 b)): the SoA then shows it as the reason."""
     if control.organization_id != risk.organization_id:
         raise ServiceError("the control belongs to another organization")
     with transaction.atomic():
