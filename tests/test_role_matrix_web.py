@@ -13,12 +13,12 @@ from openaims.controls.services import (
     control_update,
     controls_adopt_catalog,
     evidence_create,
-    soa_publish,
 )
 from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create, invitation_create
 from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
+from tests.controls.helpers import publish_signed
 from tests.matrix import EVERYONE, WHO, Endpoint, check_web, collect
 
 OWNER = frozenset({"owner"})
@@ -78,14 +78,14 @@ def published_versions(cast) -> int:
     """Two published versions (A.1 included in between); returns the latest number."""
     owner = cast.users["owner"]
     control = Control.objects.get(pk=adopted_control(cast))
-    soa_publish(actor=owner, organization=cast.org, approver=owner)
+    publish_signed(actor=owner, organization=cast.org, approver=cast.users["manager"])
     control_update(actor=owner, control=control, applicability="included", justification="Core duty")
-    return soa_publish(actor=owner, organization=cast.org, approver=cast.users["manager"]).number
+    return publish_signed(actor=owner, organization=cast.org, approver=cast.users["manager"]).number
 
 
 def publish_data(cast) -> dict:
     adopted_control(cast)
-    return {"approver": cast.users["manager"].pk, "approved_on": "2025-06-30", "note": "Stage 1 audit"}
+    return {"approver": cast.users["manager"].pk, "note": "Stage 1 audit", "confirm_undecided": "on"}
 
 
 ENDPOINTS = [

@@ -21,6 +21,7 @@ from openaims.controls.services import (
 from openaims.lib.errors import ServiceError
 from openaims.risk.services import risk_create, risk_select_control
 from tests.catalog.conftest import load_tiny
+from tests.controls.helpers import publish_signed
 
 TINY = "urn:openaims:framework:tiny-1"
 
@@ -95,11 +96,11 @@ def test_it_publishes_numbered_immutable_versions_and_diffs_them(adopted):
     cast, controls = adopted
     owner, manager, viewer = cast.users["owner"], cast.users["manager"], cast.users["viewer"]
     with pytest.raises(ServiceError, match="approver must be an owner or manager"):
-        soa_publish(actor=owner, organization=cast.org, approver=viewer)
-    v1 = soa_publish(actor=owner, organization=cast.org, approver=manager, note="Stage 1")
+        soa_publish(actor=owner, organization=cast.org, approver=viewer, confirm_undecided=True)
+    v1 = publish_signed(actor=owner, organization=cast.org, approver=manager, note="Stage 1")
     control_update(actor=owner, control=controls["A.1"], applicability="included", justification="Core duty")
     control_create_custom(actor=owner, organization=cast.org, ref_id="ORG-1", title="Model cards")
-    v2 = soa_publish(actor=owner, organization=cast.org, approver=manager)
+    v2 = publish_signed(actor=owner, organization=cast.org, approver=manager)
     assert (v1.number, v2.number) == (1, 2)
     assert [r["ref_id"] for r in SoAVersion.objects.get(pk=v1.pk).rows] == ["A.1", "A.2"], "v1 is frozen"
     change = soa_diff(v1.rows, v2.rows)

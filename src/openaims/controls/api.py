@@ -135,6 +135,9 @@ class SoARowOut(Schema):
     owner: str | None
     status: str
     applicability: str
+    derived: bool = Field(
+        False, description="Included because a risk treatment selects it, though the register says undecided"
+    )
     justification: str
     reasons: list[str]
     risks: list[str]

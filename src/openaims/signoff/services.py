@@ -62,7 +62,7 @@ def signoff_request(
         raise ServiceError("you cannot sign off your own request: name another approver", field="approver")
     if not _may_approve(organization, approver):
         raise ServiceError(
-            f"{approver.get_username()} may not approve in this organization (needs an owner or manager)",
+            f"the approver must be an owner or manager of the organization ({approver.get_username()} is not)",
             field="approver",
         )
     comment = _comment(comment)

@@ -1,0 +1,15 @@
+"""Publishing an SoA version the way tests need it most: published, then signed off by the named approver."""
+
+from __future__ import annotations
+
+from openaims.controls.services import SOA_SIGNOFF_KIND, soa_publish
+from openaims.signoff.selectors import latest_for_subject
+from openaims.signoff.services import signoff_sign
+
+
+def publish_signed(*, actor, organization, approver, note: str = "", sign: bool = True):
+    version = soa_publish(actor=actor, organization=organization, approver=approver, note=note, confirm_undecided=True)
+    if sign:
+        signoff_sign(actor=approver, request=latest_for_subject(organization, SOA_SIGNOFF_KIND, version.pk))
+        version.refresh_from_db()
+    return version
