@@ -18,7 +18,7 @@ from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create, invitation_create
 from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
-from tests.controls.helpers import publish_signed
+from tests.controls.helpers import publish_signed, second_approver
 from tests.matrix import EVERYONE, WHO, Endpoint, check_web, collect
 
 OWNER = frozenset({"owner"})
@@ -85,7 +85,7 @@ def published_versions(cast) -> int:
 
 def publish_data(cast) -> dict:
     adopted_control(cast)
-    return {"approver": cast.users["manager"].pk, "note": "Stage 1 audit", "confirm_undecided": "on"}
+    return {"approver": second_approver(cast).pk, "note": "Stage 1 audit", "confirm_undecided": "on"}
 
 
 ENDPOINTS = [

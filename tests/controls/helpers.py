@@ -13,3 +13,16 @@ def publish_signed(*, actor, organization, approver, note: str = "", sign: bool 
         signoff_sign(actor=approver, request=latest_for_subject(organization, SOA_SIGNOFF_KIND, version.pk))
         version.refresh_from_db()
     return version
+
+
+def second_approver(cast):
+    """A manager who is neither publisher in the role matrix (owner and manager publish there); idempotent."""
+    from openaims.accounts.models import User
+    from openaims.tenancy.services import membership_add
+    from tests.conftest import make_user
+
+    found = User.objects.filter(username="max").first()
+    if found is None:
+        found = make_user("max")
+        membership_add(actor=cast.users["owner"], organization=cast.org, user=found, role="manager")
+    return found

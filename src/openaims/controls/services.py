@@ -26,6 +26,7 @@ from openaims.controls.models import (
     SoAVersion,
 )
 from openaims.lib.errors import Conflict, ServiceError, full_clean_or_raise
+from openaims.signoff.services import signoff_request, validate_approver
 from openaims.tenancy.numbering import next_number
 
 ISO42001 = "urn:openaims:framework:iso42001-2023"
@@ -323,8 +324,8 @@ def soa_publish(*, actor, organization, approver, note: str = "", confirm_undeci
     it. Undecided controls are refused unless `confirm_undecided`; the refusal lists them.
     """
     from openaims.controls.selectors import soa_rows
-    from openaims.signoff.services import signoff_request
 
+    validate_approver(organization=organization, requester=actor, approver=approver)
     rows = [row.as_dict() for row in soa_rows(organization)]
     if not rows:
         raise ServiceError("there is nothing to publish: adopt the Annex A controls first")

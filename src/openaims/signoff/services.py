@@ -43,6 +43,19 @@ def _state(request: SignOffRequest) -> dict:
     }
 
 
+def validate_approver(*, organization, requester, approver) -> None:
+    """The checks `signoff_request` makes, for callers that want to refuse before writing anything."""
+    if approver is None:
+        raise ServiceError("name the person who signs this off", field="approver")
+    if approver.pk == requester.pk:
+        raise ServiceError("you cannot sign off your own request: name another approver", field="approver")
+    if not _may_approve(organization, approver):
+        raise ServiceError(
+            f"the approver must be an owner or manager of the organization ({approver.get_username()} is not)",
+            field="approver",
+        )
+
+
 def signoff_request(
     *,
     actor,
@@ -56,15 +69,7 @@ def signoff_request(
 ) -> SignOffRequest:
     """Ask `approver` to sign the subject off. Runs inside the caller's transaction when there is one."""
     registry.get(subject_kind)
-    if approver is None:
-        raise ServiceError("name the person who signs this off", field="approver")
-    if approver.pk == actor.pk:
-        raise ServiceError("you cannot sign off your own request: name another approver", field="approver")
-    if not _may_approve(organization, approver):
-        raise ServiceError(
-            f"the approver must be an owner or manager of the organization ({approver.get_username()} is not)",
-            field="approver",
-        )
+    validate_approver(organization=organization, requester=actor, approver=approver)
     comment = _comment(comment)
     with transaction.atomic():
         if SignOffRequest.objects.filter(
