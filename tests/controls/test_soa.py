@@ -144,3 +144,33 @@ def test_the_soa_costs_a_constant_number_of_queries(adopted, django_assert_num_q
     with django_assert_num_queries(5):
         rows = soa_rows(cast.org)
     assert len(rows) == 32
+
+
+def test_a_control_selected_by_a_risk_treatment_is_included_derived_not_undecided(adopted):
+    from openaims.controls import exports
+    from openaims.controls.selectors import soa_summary
+
+    cast, controls = adopted
+    owner = cast.users["owner"]
+    risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
+    risk_select_control(actor=owner, risk=risk, control=controls["A.1"])
+    rows = {row.ref_id: row for row in soa_rows(cast.org)}
+
+    a1 = rows["A.1"]
+    assert (a1.applicability, a1.derived, a1.flags) == ("included", True, [])
+    assert exports.applicability_label(a1) == "Included (derived)"
+    assert (rows["A.2"].applicability, rows["A.2"].derived) == ("undecided", False)
+    assert soa_summary(list(rows.values()))["included"] == 1
+    assert Control.objects.get(pk=controls["A.1"].pk).applicability == "undecided", "the register is not rewritten"
+    _header, body = exports.table([row.as_dict() for row in rows.values()])
+    assert body[0][4] == "Included (derived)"
+
+
+def test_an_excluded_control_selected_by_a_treatment_stays_flagged(adopted):
+    cast, controls = adopted
+    owner = cast.users["owner"]
+    risk = risk_create(actor=owner, organization=cast.org, title="Biased credit decisions")
+    risk_select_control(actor=owner, risk=risk, control=controls["A.1"])
+    control_update(actor=owner, control=controls["A.1"], applicability="excluded", justification="Out of scope")
+    (a1,) = [row for row in soa_rows(cast.org) if row.ref_id == "A.1"]
+    assert (a1.applicability, a1.derived, a1.flags) == ("excluded", False, ["excluded_but_selected"])
