@@ -84,17 +84,16 @@ def test_soa_filter_publish_and_download(web, soa, artifacts):
     expect(page.get_by_test_id("soa-count")).to_have_text("1 of 3 controls")
     page.screenshot(path=str(artifacts / "soa-flagged.png"), full_page=True)
 
-    # Publish a version approved by the manager.
+    # Publish a version for the manager to sign off.
     publish = page.get_by_test_id("publish")
-    publish.get_by_label("Approver").select_option(label="mona")
-    publish.get_by_label("Approval date").fill("2025-06-30")
-    publish.get_by_label("Note").fill("Approved at the management review")
+    publish.locator("select[name=approver]").select_option(label="mona")
+    publish.get_by_label("Comment for the approver").fill("Approved at the management review")
     publish.get_by_role("button", name="Publish version").click()
     expect(page).to_have_url(re.compile(r"/o/acme/soa/versions/1/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("version 1")
     facts = page.get_by_test_id("version-facts")
     expect(facts).to_contain_text("mona")
-    expect(facts).to_contain_text("2025-06-30")
+    expect(facts).to_contain_text("Awaiting sign-off")
     expect(page.get_by_test_id("content-hash")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     page.screenshot(path=str(artifacts / "soa-version.png"), full_page=True)
 
