@@ -15,9 +15,9 @@ from openaims.controls.services import (
 )
 from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create
-from tests.controls.helpers import publish_signed, second_approver
 from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
+from tests.controls.helpers import publish_signed, second_approver
 from tests.matrix import EVERYONE, WHO, Endpoint, check_api, collect
 
 OWNER = frozenset({"owner"})

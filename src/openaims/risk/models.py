@@ -298,7 +298,8 @@ class TreatmentAction(models.Model):
 
 
 class RiskAcceptance(models.Model):
-    """The risk owner's sign-off of a residual risk (6.1.3, approval after g)): who, when, at which level, under which criteria.
+    """The risk owner's sign-off of a residual risk (6.1.3, approval after g)): who, when, at which level, under
+    which criteria.
 
     A later re-assessment revokes it (`revoked_at`): acceptance covers the assessment it was given for.
     """
