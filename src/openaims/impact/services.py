@@ -23,6 +23,7 @@ from openaims.impact.catalog import impact_catalog
 from openaims.impact.models import EDITABLE, Impact, ImpactAssessment, ImpactKind, Status, Trigger
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.tenancy.models import Membership
+from openaims.tenancy.numbering import next_number
 from openaims.tenancy.roles import Perm, has_perm
 
 TEXT_LIMIT = 20_000
@@ -171,6 +172,7 @@ def impact_assessment_create(
         assessment = ImpactAssessment.objects.create(
             organization=system.organization,
             system=system,
+            number=next_number(system.organization, "impact_assessment"),
             version=1,
             trigger=trigger,
             template=template,
@@ -383,6 +385,7 @@ def impact_assessment_new_version(
         new = ImpactAssessment.objects.create(
             organization=source.organization,
             system=source.system,
+            number=source.number,
             version=source.version + 1,
             trigger=trigger,
             template=source.template,

@@ -38,6 +38,7 @@ from openaims.risk.models import (
     TreatmentOption,
 )
 from openaims.tenancy.models import Membership
+from openaims.tenancy.numbering import next_number
 
 SOURCE_KIND = "risk_source"  # catalog node kinds a risk may cite (ISO/IEC 42001 Annex C.3.x, C.2.x)
 OBJECTIVE_KIND = "objective"
@@ -274,7 +275,7 @@ def risk_create(
     sources = _nodes(sources, SOURCE_KIND, "sources")
     objectives = _nodes(objectives, OBJECTIVE_KIND, "objectives")
     with transaction.atomic():
-        number = (Risk.objects.filter(organization=organization).aggregate(m=Max("number"))["m"] or 0) + 1
+        number = next_number(organization, "risk")
         now = timezone.now()
         risk = Risk.objects.create(
             organization=organization,
