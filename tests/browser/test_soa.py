@@ -139,11 +139,12 @@ def test_register_and_control_page(web, soa, artifacts):
     expect(page.get_by_test_id("history").locator(".timeline")).to_contain_text("link_requirement")
     page.screenshot(path=str(artifacts / "control.png"), full_page=True)
 
-    # Coverage: A.1 is implemented with current evidence, and maps to OTHER 1's only item.
+    # Coverage: A.1 is implemented with current evidence; it is a subset of OTHER 1's only item, so partial.
     page.get_by_role("navigation", name="AIMS").get_by_role("link", name="Coverage").click()
     coverage = page.get_by_test_id("coverage")
     expect(coverage.get_by_role("progressbar", name="TINY 1 coverage")).to_have_attribute("aria-valuenow", "50")
-    expect(coverage.get_by_role("progressbar", name="OTHER 1 coverage")).to_have_attribute("aria-valuenow", "100")
+    expect(coverage.get_by_role("progressbar", name="OTHER 1 coverage")).to_have_attribute("aria-valuenow", "0")
+    expect(coverage.get_by_test_id("partial-other-1")).to_have_text("1")
     page.screenshot(path=str(artifacts / "coverage.png"), full_page=True)
     coverage.get_by_role("link", name="A tiny framework for tests").click()
     expect(page.get_by_test_id("uncovered")).to_contain_text("Alpha two")

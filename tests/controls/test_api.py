@@ -406,8 +406,12 @@ class TestCoverage:
         ok(owner_api.post(f"{BASE}/evidence", json={"title": "Report", "controls": [a1]}), 201)
         assert figures() == {
             "tiny-1": (1, 2, 0.5, ["urn:openaims:tiny-1:a.2"]),
-            "other-1": (1, 1, 1.0, []),
+            "other-1": (0, 1, 0.0, []),
         }
+        partial = {
+            c["framework"]: (c["partial"], c["partially_covered"]) for c in ok(owner_api.get(f"{BASE}/coverage"))
+        }
+        assert partial == {"tiny-1": (0, []), "other-1": (1, ["urn:openaims:other-1:x"])}
         only = ok(owner_api.get(f"{BASE}/coverage?framework=other-1"))
         assert [c["framework"] for c in only] == ["other-1"]
         assert_error(owner_api.get(f"{BASE}/coverage?framework=nope"), 404, "not_found")

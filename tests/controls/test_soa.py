@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from openaims.catalog.models import CatalogNode
+from openaims.catalog.models import CatalogNode, Framework
 from openaims.controls.models import Control, SoAVersion
 from openaims.controls.selectors import coverage, soa_diff, soa_rows
 from openaims.controls.services import (
@@ -20,6 +20,7 @@ from openaims.controls.services import (
 )
 from openaims.lib.errors import ServiceError
 from openaims.risk.services import risk_create, risk_select_control
+from tests.catalog.conftest import TINY as TINY_FILES
 from tests.catalog.conftest import load_tiny
 from tests.controls.helpers import publish_signed
 
@@ -127,8 +128,54 @@ def test_coverage_counts_a_control_for_every_framework_it_maps_to(adopted):
     evidence = evidence_create(actor=owner, organization=cast.org, title="Report")
     control_link_evidence(actor=owner, control=controls["A.1"], evidence=evidence)
     after = {c.framework.ref_id: c for c in coverage(cast.org)}
-    assert (after["TINY 1"].covered, after["OTHER 1"].covered) == (1, 1), "A.1 maps to X by the crosswalk"
+    assert (after["TINY 1"].covered, after["OTHER 1"].covered) == (1, 0)
+    assert [n.ref_id for n in after["OTHER 1"].partial] == ["X"], "A.1 is only a subset of X: partial coverage"
+    assert after["OTHER 1"].uncovered == []
     assert [n.ref_id for n in after["TINY 1"].uncovered] == ["A.2"]
+
+
+@pytest.mark.parametrize(
+    ("relation", "source_side", "full"),
+    [
+        ("equal", True, True),
+        ("superset", True, True),  # the control's node is broader than the item
+        ("subset", True, False),
+        ("intersect", True, False),
+        ("subset", False, True),  # the item is narrower than the control's node
+        ("superset", False, False),
+        ("intersect", False, False),
+    ],
+)
+def test_coverage_through_a_crosswalk_is_full_only_from_an_equal_or_broader_control(
+    adopted, tmp_path, relation, source_side, full
+):
+    from openaims.catalog.loader import load_catalog
+
+    cast, controls = adopted
+    owner = cast.users["owner"]
+    a2, x = "urn:openaims:tiny-1:a.2", "urn:openaims:other-1:x"
+    source, target = (a2, x) if source_side else (x, a2)
+    frameworks = ("tiny-1", "other-1") if source_side else ("other-1", "tiny-1")
+    path = tmp_path / "extra.yaml"
+    path.write_text(
+        f"""format: openaims-catalog/1
+type: crosswalk
+urn: urn:openaims:crosswalk:extra
+name: Extra
+version: 1
+source_framework: urn:openaims:framework:{frameworks[0]}
+target_framework: urn:openaims:framework:{frameworks[1]}
+relations:
+  - {{source: "{source}", target: "{target}", relation: {relation}, rationale: Test.}}
+""",
+        encoding="utf-8",
+    )
+    load_catalog([*TINY_FILES, path])
+    control_update(actor=owner, control=controls["A.2"], applicability="included", status="implemented")
+    evidence_create(actor=owner, organization=cast.org, title="Report", controls=[controls["A.2"]])
+
+    (other,) = coverage(cast.org, [Framework.objects.get(urn="urn:openaims:framework:other-1")])
+    assert (other.covered, [n.ref_id for n in other.partial]) == ((1, []) if full else (0, ["X"]))
 
 
 def test_the_soa_costs_a_constant_number_of_queries(adopted, django_assert_num_queries):

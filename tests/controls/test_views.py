@@ -505,11 +505,13 @@ def test_coverage_shows_a_share_per_framework_and_the_uncovered_items(adopted, c
 
     content = client.get(page("coverage")).content.decode()
     assert "1 / 2" in content and 'aria-valuenow="50"' in content  # TINY 1: A.1 of A.1, A.2
-    assert "1 / 1" in content and 'aria-valuenow="100"' in content  # OTHER 1: X, by the crosswalk
+    assert "0 / 1" in content and 'data-testid="partial-other-1">1<' in content  # OTHER 1: X, A.1 is a subset of it
 
     drill = client.get(page("coverage_framework", "tiny-1")).content.decode()
     assert reverse("catalog:node", args=["acme", "urn:openaims:tiny-1:a.2"]) in drill
     assert "urn:openaims:tiny-1:a.1" not in drill
+    other = client.get(page("coverage_framework", "other-1")).content.decode()
+    assert 'data-testid="partial"' in other and "0 of 1 assessable items covered, 1 partially" in other
     assert client.get(page("coverage_framework", "no-such-framework")).status_code == 404
 
 

@@ -211,9 +211,11 @@ class CoverageOut(Schema):
     urn: str
     name: str
     total: int
-    covered: int
+    covered: int = Field(..., description="Items covered in full: directly, or through an equal/broader mapping")
     share: float
-    uncovered: list[str] = Field(..., description="URNs of the assessable items no effective control covers")
+    partial: int = Field(..., description="Items reached only through an intersect or narrower mapping")
+    partially_covered: list[str] = Field(..., description="URNs of the partially covered items")
+    uncovered: list[str] = Field(..., description="URNs of the assessable items no effective control reaches")
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -631,6 +633,8 @@ def coverage_list(request, org: str, framework: str = Query("", description="A f
             "total": item.total,
             "covered": item.covered,
             "share": round(item.share, 4),
+            "partial": len(item.partial),
+            "partially_covered": [node.urn for node in item.partial],
             "uncovered": [node.urn for node in item.uncovered],
         }
         for item in coverage(tenant.organization, frameworks)
