@@ -83,7 +83,7 @@ def test_concurrent_first_allocations_get_distinct_numbers_on_postgresql(cast):
             barrier.wait()
             with transaction.atomic():
                 results.append(next_number(cast.org, "race"))
-        except Exception as exc:  # noqa: BLE001  (reported below; a thread must not die silently)
+        except Exception as exc:
             errors.append(exc)
         finally:
             connections.close_all()

@@ -25,16 +25,15 @@ def number_per_organization(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0002_number_counter'),
-        ('impact', '0001_initial'),
+        ("tenancy", "0002_number_counter"),
+        ("impact", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='impactassessment',
-            name='number',
+            model_name="impactassessment",
+            name="number",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.RunPython(number_per_organization, migrations.RunPython.noop),

@@ -11,10 +11,9 @@ def counters(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0002_number_counter'),
-        ('inventory', '0001_initial'),
+        ("tenancy", "0002_number_counter"),
+        ("inventory", "0001_initial"),
     ]
 
     operations = [

@@ -11,10 +11,9 @@ def counters(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenancy', '0002_number_counter'),
-        ('risk', '0002_register'),
+        ("tenancy", "0002_number_counter"),
+        ("risk", "0002_register"),
     ]
 
     operations = [
