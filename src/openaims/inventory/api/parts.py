@@ -148,14 +148,11 @@ def _part_routes(kind: str, plural: str, model, schema_in, schema_patch, schema_
     for function in (part_list, part_create, part_get, part_update, part_delete):
         function.__name__ = function.__qualname__ = function.__name__.replace("part_", f"{plural}_")
     item = base + "/{part_id}"
-    article = "an" if label[0].lower() in "aeiou" else "a"
     router.get(base, response={200: Page[schema_out], **ERRORS}, tags=tags, summary=f"The system's {label}s")(part_list)
-    router.post(base, response={201: schema_out, **ERRORS}, tags=tags, summary=f"Add {article} {label}")(part_create)
+    router.post(base, response={201: schema_out, **ERRORS}, tags=tags, summary=f"Add a {label}")(part_create)
     router.get(item, response={200: schema_out, **ERRORS}, tags=tags)(part_get)
-    router.patch(item, response={200: schema_out, **ERRORS}, tags=tags, summary=f"Change {article} {label}")(
-        part_update
-    )
-    router.delete(item, response={204: None, **ERRORS}, tags=tags, summary=f"Remove {article} {label}")(part_delete)
+    router.patch(item, response={200: schema_out, **ERRORS}, tags=tags, summary=f"Change a {label}")(part_update)
+    router.delete(item, response={204: None, **ERRORS}, tags=tags, summary=f"Remove a {label}")(part_delete)
 
 
 # ------------------------------------------------------------------------------------------------- models
