@@ -52,11 +52,15 @@ def history_view(request, object_type: str, object_id: str):
     tenant = request.tenant
     kind, obj = registry.resolve(tenant, object_type, object_id)
     events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))
+    page = paginate(request, events, per_page=50)
+    for event in page.object_list:
+        event.action_label = registry.action_label(kind.label, event.action)
+        event.labelled_changes = registry.labelled_changes(kind.label, event.changes_dict)
     comments = Comment.objects.for_object(tenant.organization, kind.label, obj.pk).select_related("author")
     context = {
         "kind": kind,
         "obj": obj,
-        "page": paginate(request, events, per_page=50),
+        "page": page,
         "comments": comments,
         "object_url": kind.url(tenant, obj) if kind.url else None,
         "comment_form": CommentForm() if tenant.can(Perm.COMMENT) else None,

@@ -21,6 +21,14 @@ class ImpactConfig(AppConfig):
 
         registry.register("impact.impactassessment", "Impact assessment", get_assessment_for_tenant, assessment_url)
         registry.register("impact.impact", "Impact (benefit or harm)", get_impact_by_pk_for_tenant, impact_url)
+        from openaims.impact.catalog import impact_catalog
+
+        registry.register_labels(
+            "impact.impactassessment",
+            fields={"trigger": "Trigger", "system": "AI system", "version": "Version", "template": "Template"},
+            actions={"submit": "Submitted for approval", "approve": "Approved", "return": "Returned"},
+            resolve=lambda field: impact_catalog().field_label(field),
+        )
         from openaims.impact.panels import system_impact_panel
         from openaims.inventory import panels
 

@@ -58,7 +58,8 @@ def _require(organization, user, perm: str, role: str | None, message: str) -> N
 
 
 def _text(value, field: str, *, required: bool = False, limit: int = TEXT_LIMIT) -> str:
-    text = (value or "").strip() if isinstance(value, str) or value is None else None
+    # Browsers send textarea lines ending in CRLF; normalised, an untouched pre-filled section compares equal.
+    text = (value or "").replace("\r\n", "\n").strip() if isinstance(value, str) or value is None else None
     if text is None:
         raise ServiceError(f"{field.replace('_', ' ')}: give text", field=field)
     if required and not text:

@@ -20,6 +20,16 @@ class SignOffConfig(AppConfig):
             get_signoff_for_tenant,
             lambda t, obj: reverse("signoff:detail", args=[t.organization.slug, obj.pk]),
         )
+        registry.register_labels(
+            "signoff.signoffrequest",
+            fields={"subject": "Subject", "approver": "Approver", "status": "Status", "comment": "Comment"},
+            actions={
+                "request": "Sign-off requested",
+                "sign": "Signed off",
+                "return": "Returned",
+                "withdraw": "Withdrawn",
+            },
+        )
         nav.register(
             "5",
             "Sign-offs waiting on me",
