@@ -136,7 +136,7 @@ def test_register_and_control_page(web, soa, artifacts):
     expect(results).to_contain_text("OTHER 1")
     results.get_by_role("button", name="Link").first.click()
     expect(page.get_by_test_id("requirements")).to_contain_text("Ex")
-    expect(page.get_by_test_id("history").locator(".timeline")).to_contain_text("link_requirement")
+    expect(page.get_by_test_id("history").locator(".timeline")).to_contain_text("Linked a requirement")
     page.screenshot(path=str(artifacts / "control.png"), full_page=True)
 
     # Coverage: A.1 is implemented with current evidence; it is a subset of OTHER 1's only item, so partial.
