@@ -10,6 +10,12 @@ from typing import Annotated
 
 import typer
 
+from openaims import __version__
+from openaims.audittrail.context import audit_context
+from openaims.lib.env import ConfigError
+from openaims.lib.errors import ServiceError
+from openaims.tenancy.roles import Perm, Role, has_perm
+
 app = typer.Typer(
     help="OpenAIMS: an AI management system (ISO/IEC 42001).",
     no_args_is_help=True,
@@ -38,7 +44,6 @@ def fail(message: str) -> typer.Exit:
 def setup_django() -> None:
     """Load settings; a bad or missing setting ends the command with one line, not a traceback."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openaims.settings")
-    from openaims.lib.env import ConfigError
 
     try:
         import django
@@ -85,7 +90,6 @@ def run_migrations(verbose: bool = False) -> None:
 @app.command()
 def version() -> None:
     """Print the OpenAIMS version."""
-    from openaims import __version__
 
     typer.echo(f"openaims {__version__}")
 
@@ -101,6 +105,7 @@ def migrate() -> None:
 def _serve(host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.wsgi import application
 
     try:
@@ -164,6 +169,7 @@ def demo(
         os.environ["AIMS_SECRET_KEY_FILE"] = str(key_file)
     setup_django()
     run_migrations()
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.catalog.loader import load_catalog
     from openaims.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo
 
@@ -191,9 +197,8 @@ def createuser(
     check_database()
     from django.db import transaction
 
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.accounts.services import user_create
-    from openaims.audittrail.context import audit_context
-    from openaims.lib.errors import ServiceError
     from openaims.tenancy.models import Organization
     from openaims.tenancy.services import membership_add
 
@@ -223,8 +228,7 @@ def org_create(
     """Create an organization with its first owner."""
     setup_django()
     check_database()
-    from openaims.audittrail.context import audit_context
-    from openaims.lib.errors import ServiceError
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.tenancy.services import organization_create, user_for_login
 
     user = user_for_login(owner)
@@ -245,6 +249,7 @@ def org_list() -> None:
     check_database()
     from django.db.models import Count
 
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.tenancy.models import Organization
 
     for org in Organization.objects.annotate(n=Count("memberships")).order_by("slug"):
@@ -252,6 +257,7 @@ def org_list() -> None:
 
 
 def _organization_ids(org: str | None) -> list[tuple[str, int | None]]:
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.tenancy.models import Organization
 
     if org:
@@ -267,6 +273,7 @@ def audit_verify(org: Annotated[str | None, typer.Option(help="Organization slug
     """Walk the hash chain(s): OK, or the first broken link and why. Exit code 1 when broken."""
     setup_django()
     check_database()
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.audittrail.chain import verify_chain
 
     broken = False
@@ -288,10 +295,11 @@ def audit_export(
     check_database()
     from rich.progress import Progress
 
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.audittrail.selectors import events_for_organization, export_jsonl
+    from openaims.tenancy.models import Organization
 
     ((_slug, pk),) = _organization_ids(org)
-    from openaims.tenancy.models import Organization
 
     events = events_for_organization(Organization.objects.get(pk=pk))
     total = events.count()
@@ -321,6 +329,7 @@ def catalog_check(files: CatalogFiles = None) -> None:
     check_database()
     if pending_migrations():  # references are checked against what is loaded, so the tables must exist
         raise fail("the database is not set up yet: run `aims migrate` (or `aims catalog load`) first")
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.catalog.loader import CatalogError, default_files, validate_files
 
     paths = files or default_files()
@@ -331,7 +340,8 @@ def catalog_check(files: CatalogFiles = None) -> None:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(1) from None
     if not files:  # the shipped data: default life-cycle gates may name only items some installed app provides
-        from openaims.inventory.gates import unknown_default_items
+        # Imported once setup_django() has configured Django: these modules load models.
+        from openaims.inventory.lifecycle.policy import unknown_default_items
 
         problems = unknown_default_items()
         for problem in problems:
@@ -346,7 +356,7 @@ def catalog_load(files: CatalogFiles = None) -> None:
     """Validate, then load all files in one transaction (idempotent; nothing is loaded on any problem)."""
     setup_django()
     run_migrations()
-    from openaims.audittrail.context import audit_context
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.catalog.loader import CatalogError, load_catalog
 
     try:
@@ -375,10 +385,10 @@ def soa_export(
     """Write the SoA (current or a published version) in one of the export formats."""
     setup_django()
     check_database()
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.controls import exports, oscal, pdf  # noqa: F401  (pdf and oscal register their formats)
     from openaims.controls.models import SoAVersion
     from openaims.controls.selectors import soa_rows
-    from openaims.lib.errors import ServiceError
     from openaims.tenancy.models import Organization
 
     ((slug, pk),) = _organization_ids(org)
@@ -414,8 +424,8 @@ def soa_export(
 
 def _acting_member(organization, who: str | None, perm: str, doing: str):
     """The member named by --as (username or email), or the organization's first owner; they must hold `perm`."""
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.tenancy.models import Membership
-    from openaims.tenancy.roles import Role, has_perm
     from openaims.tenancy.services import user_for_login
 
     memberships = Membership.objects.filter(organization=organization).select_related("user")
@@ -455,11 +465,9 @@ def inventory_import(
     from rich.console import Console
     from rich.progress import Progress
 
-    from openaims.audittrail.context import audit_context
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.inventory.imports import MAX_BYTES, RowsRejected, systems_import
-    from openaims.lib.errors import ServiceError
     from openaims.tenancy.models import Organization
-    from openaims.tenancy.roles import Perm
 
     ((_slug, pk),) = _organization_ids(org)
     organization = Organization.objects.get(pk=pk)
@@ -513,11 +521,9 @@ def inventory_mlflow_sync(
     from rich.console import Console
     from rich.progress import Progress
 
-    from openaims.audittrail.context import audit_context
+    # Imported once setup_django() has configured Django: these modules load models.
     from openaims.inventory.mlflow_sync import mlflow_sync, parse_mapping, system_by_ref
-    from openaims.lib.errors import ServiceError
     from openaims.tenancy.models import Organization
-    from openaims.tenancy.roles import Perm
 
     ((_slug, pk),) = _organization_ids(org)
     organization = Organization.objects.get(pk=pk)

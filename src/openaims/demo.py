@@ -7,7 +7,22 @@ from django.db import transaction
 
 from openaims.accounts.services import user_create
 from openaims.audittrail.context import audit_context
+from openaims.catalog.models import Framework
 from openaims.comments.services import comment_add
+from openaims.controls.models import Control
+from openaims.controls.services import (
+    control_create_custom,
+    control_update,
+    controls_adopt_catalog,
+    evidence_create,
+    soa_publish,
+)
+from openaims.impact.demo import seed_demo_impact
+from openaims.inventory.demo import seed_inventory
+from openaims.risk.demo import seed_demo_risks
+from openaims.risk.services import risk_create, risk_select_control
+from openaims.signoff.selectors import latest_for_subject
+from openaims.signoff.services import signoff_sign
 from openaims.tenancy.models import Membership, Organization
 from openaims.tenancy.roles import Role
 from openaims.tenancy.services import membership_add, organization_create
@@ -85,14 +100,8 @@ def seed_demo() -> dict:
                     if not Membership.objects.filter(organization=org, user=users[username]).exists():
                         membership_add(actor=owner, organization=org, user=users[username], role=role)
         _seed_controls(users)
-        from openaims.inventory.demo import seed_inventory
-
         seed_inventory(users)
-        from openaims.impact.demo import seed_demo_impact
-
         seed_demo_impact(users)
-        from openaims.risk.demo import seed_demo_risks
-
         seed_demo_risks(users)
     return created
 
@@ -115,17 +124,6 @@ DEMO_RISKS = [
 
 def _seed_controls(users) -> None:
     """Acme Health adopts Annex A, works on some controls, publishes SoA v1 and its owner signs it (first run only)."""
-    from openaims.catalog.models import Framework
-    from openaims.controls.models import Control
-    from openaims.controls.services import (
-        control_create_custom,
-        control_update,
-        controls_adopt_catalog,
-        evidence_create,
-        soa_publish,
-    )
-    from openaims.risk.services import risk_create, risk_select_control
-
     org = Organization.objects.get(slug="acme-health")
     if not Framework.objects.filter(urn="urn:openaims:framework:iso42001-2023").exists():
         return  # the catalog is loaded by `aims demo` before this runs
@@ -171,8 +169,6 @@ def _seed_controls(users) -> None:
         confirm_undecided=True,  # most of Annex A is still being decided in the demo
     )
     # The approval is the approver's own act: the owner signs the request the manager sent.
-    from openaims.signoff.selectors import latest_for_subject
-    from openaims.signoff.services import signoff_sign
-
     request = latest_for_subject(org, "controls.soa_version", version.pk)
+    assert request is not None  # publishing just asked for this sign-off
     signoff_sign(actor=owner, request=request, comment="Reviewed with the management team.")

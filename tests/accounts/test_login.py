@@ -109,6 +109,7 @@ class TestThrottling:
         self.fail(client, 4)
 
         assert log_in(client, "alice").status_code == 302
+        assert logged_in_user_id(client) == str(cast.users["owner"].pk)
 
     def test_it_lets_the_person_in_again_once_the_window_has_passed(self, cast, client, settings):
         self.fail(client, 5)
@@ -148,14 +149,17 @@ class TestThrottling:
         self.fail(client, 5, "alice")
 
         assert log_in(client, "mona").status_code == 302
+        assert logged_in_user_id(client) == str(cast.users["manager"].pk)
 
     def test_a_successful_login_clears_the_earlier_failures(self, cast, client):
         self.fail(client, 4)
         assert log_in(client, "alice").status_code == 302
+        assert logged_in_user_id(client) == str(cast.users["owner"].pk)
         client.post(reverse("accounts:logout"))
 
         self.fail(client, 4)
         assert log_in(client, "alice").status_code == 302
+        assert logged_in_user_id(client) == str(cast.users["owner"].pk)
 
 
 class TestLogout:

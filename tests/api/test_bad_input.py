@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from openaims.api.main import api as ninja_api
+from openaims.tenancy.models import Organization
 from tests.tenancy.rows import nothing_written
 
 
@@ -151,6 +152,7 @@ class TestOversizedBody:
         response = owner_api.patch("/api/v1/orgs/acme", json={"description": "d" * 900})
 
         assert response.status_code == 200
+        assert Organization.objects.get(slug="acme").description == "d" * 900
 
     def test_an_oversized_body_gets_413_even_when_it_is_not_json(self, owner_api, settings):
         settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024

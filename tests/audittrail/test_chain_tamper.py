@@ -389,6 +389,7 @@ def parallel_results(tmp_path_factory):
     return json.loads(done.stdout)
 
 
+@pytest.mark.subprocess
 def test_the_walk_split_over_processes_agrees_with_the_single_walk(parallel_results):
     assert len(parallel_results) == 46
     for name, (single, split, forks) in parallel_results.items():
@@ -396,6 +397,7 @@ def test_the_walk_split_over_processes_agrees_with_the_single_walk(parallel_resu
         assert split == single, name
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("case", "expected"),
     [

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.cli.test_commands import aims, one_error_line
+
+pytestmark = pytest.mark.subprocess
 
 
 def test_it_exports_the_soa_in_each_format(tmp_path):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from openaims.impact.models import Impact
+from openaims.impact.models import Impact, ImpactAssessment
 from openaims.impact.services import impact_assessment_submit
 from tests.impact.conftest import approved, make_assessment, make_system
-from tests.matrix import EVERYONE, Endpoint
+from tests.matrix import EVERYONE, Endpoint, both, exists, gone, page_of
 
 WRITERS = frozenset({"owner", "manager", "contributor"})
 APPROVERS = frozenset({"owner", "manager"})
@@ -46,6 +46,13 @@ def system_pk(cast) -> int:
     return found or make_system(cast, "Chatbot", technique="llm").pk
 
 
+TRIAGE = "Triage assistant"  # the system of make_assessment()
+
+
+def assessment_page(anchor: str = "", **lookups):
+    return page_of("impact:assessment", ImpactAssessment, anchor, **lookups)
+
+
 def web(name, *args):
     return lambda c: reverse(f"impact:{name}", args=[c.org.slug, *[a(c) if callable(a) else a for a in args]])
 
@@ -72,22 +79,85 @@ WEB_ENDPOINTS = [
         web("create"),
         WRITERS,
         data=lambda c: {"system": str(system_pk(c)), "trigger": "new_system", "sector": ""},
+        redirect=assessment_page(system__name="Chatbot"),
+        effect=exists(ImpactAssessment, system__name="Chatbot", status="draft", version=1),
     ),
     Endpoint("impact:assessment", "GET", web("assessment", draft_pk), EVERYONE),
-    Endpoint("impact:sections", "POST", web("sections", draft_pk), WRITERS, data=lambda c: {"s__scope": "Pilot"}),
-    Endpoint("impact:impact_add", "POST", web("impact_add", draft_pk), WRITERS, data=lambda c: IMPACT_FORM),
+    Endpoint(
+        "impact:sections",
+        "POST",
+        web("sections", draft_pk),
+        WRITERS,
+        data=lambda c: {"s__scope": "Pilot"},
+        redirect=assessment_page("#sections", system__name=TRIAGE),
+        effect=exists(ImpactAssessment, system__name=TRIAGE, sections__scope="Pilot"),
+    ),
+    Endpoint(
+        "impact:impact_add",
+        "POST",
+        web("impact_add", draft_pk),
+        WRITERS,
+        data=lambda c: IMPACT_FORM,
+        redirect=assessment_page("#impacts", system__name=TRIAGE),
+        effect=exists(Impact, assessment__system__name=TRIAGE, description=IMPACT_FORM["description"], severity=2),
+    ),
     Endpoint(
         "impact:impact_edit",
         "POST",
         web_impact("impact_edit"),
         WRITERS,
         data=lambda c: {f"i{_last_impact(c)}-{k}": v for k, v in IMPACT_FORM.items()},
+        redirect=assessment_page("#impacts", system__name=TRIAGE),
+        effect=both(
+            exists(Impact, assessment__system__name=TRIAGE, description=IMPACT_FORM["description"]),
+            gone(Impact, description="Under-triage of elderly patients"),
+        ),
     ),
-    Endpoint("impact:impact_delete", "POST", web_impact("impact_delete"), WRITERS),
-    Endpoint("impact:submit", "POST", web("submit", draft_pk), WRITERS),
-    Endpoint("impact:approve", "POST", web("approve", review_pk), APPROVERS, data=lambda c: {"decision": "Proceed"}),
-    Endpoint("impact:return", "POST", web("return", review_pk), APPROVERS, data=lambda c: {"reason": "More detail"}),
-    Endpoint("impact:new_version", "POST", web("new_version", approved_pk), WRITERS),
+    Endpoint(
+        "impact:impact_delete",
+        "POST",
+        web_impact("impact_delete"),
+        WRITERS,
+        redirect=assessment_page("#impacts", system__name=TRIAGE),
+        effect=both(gone(Impact, assessment__system__name=TRIAGE), exists(ImpactAssessment, system__name=TRIAGE)),
+    ),
+    Endpoint(
+        "impact:submit",
+        "POST",
+        web("submit", draft_pk),
+        WRITERS,
+        redirect=assessment_page(system__name=TRIAGE),
+        effect=exists(ImpactAssessment, system__name=TRIAGE, status="in_review", submitted_at__isnull=False),
+    ),
+    Endpoint(
+        "impact:approve",
+        "POST",
+        web("approve", review_pk),
+        APPROVERS,
+        data=lambda c: {"decision": "Proceed"},
+        redirect=assessment_page(system__name=TRIAGE),
+        effect=exists(ImpactAssessment, system__name=TRIAGE, status="approved", decision="Proceed"),
+    ),
+    Endpoint(
+        "impact:return",
+        "POST",
+        web("return", review_pk),
+        APPROVERS,
+        data=lambda c: {"reason": "More detail"},
+        redirect=assessment_page(system__name=TRIAGE),
+        effect=exists(ImpactAssessment, system__name=TRIAGE, status="returned", return_reason="More detail"),
+    ),
+    Endpoint(
+        "impact:new_version",
+        "POST",
+        web("new_version", approved_pk),
+        WRITERS,
+        redirect=assessment_page(system__name=TRIAGE, version=2),
+        effect=both(
+            exists(ImpactAssessment, system__name=TRIAGE, version=2, status="draft"),
+            exists(ImpactAssessment, system__name=TRIAGE, version=1, status="approved"),
+        ),
+    ),
     Endpoint("impact:pdf", "GET", web("pdf", approved_pk), EVERYONE),
     Endpoint(
         "audittrail:history",
@@ -138,13 +208,15 @@ API_ENDPOINTS = [
         WRITERS,
         data=lambda c: {"sections": {"scope": "Pilot"}},
     ),
-    Endpoint(f"POST {A}/{{assessment_id}}/submit", "POST", api(A + "/{a}/submit", a=draft_pk), WRITERS),
+    # A step of the workflow changes the assessment (200); only a new version creates one (201).
+    Endpoint(f"POST {A}/{{assessment_id}}/submit", "POST", api(A + "/{a}/submit", a=draft_pk), WRITERS, ok=(200,)),
     Endpoint(
         f"POST {A}/{{assessment_id}}/approve",
         "POST",
         api(A + "/{a}/approve", a=review_pk),
         APPROVERS,
         data=lambda c: {"decision": "Proceed"},
+        ok=(200,),
     ),
     Endpoint(
         f"POST {A}/{{assessment_id}}/return",
@@ -152,6 +224,7 @@ API_ENDPOINTS = [
         api(A + "/{a}/return", a=review_pk),
         APPROVERS,
         data=lambda c: {"reason": "More detail"},
+        ok=(200,),
     ),
     Endpoint(
         f"POST {A}/{{assessment_id}}/new-version",

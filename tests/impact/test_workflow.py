@@ -16,7 +16,8 @@ from openaims.impact.services import (
     impact_assessment_update,
     impact_update,
 )
-from openaims.inventory.gates import evaluate_gate, get_item
+from openaims.inventory.lifecycle.evaluation import evaluate_gate
+from openaims.inventory.lifecycle.items import get_item
 from openaims.inventory.models import AIModel
 from openaims.inventory.services import part_update, system_update
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
@@ -234,7 +235,7 @@ def test_every_step_is_in_the_audit_trail(cast):
 
 
 def test_the_gate_item_costs_the_same_queries_for_many_systems(cast, django_assert_num_queries):
-    from openaims.inventory.gates import evaluate_systems
+    from openaims.inventory.lifecycle.evaluation import evaluate_systems
     from openaims.inventory.models import AISystem
 
     for i in range(4):

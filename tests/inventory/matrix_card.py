@@ -8,9 +8,9 @@ from __future__ import annotations
 from django.urls import reverse
 
 from openaims.inventory.card import card_publish
-from openaims.inventory.models import AISystem
+from openaims.inventory.models import AISystem, SystemCardVersion
 from tests.inventory.conftest import make_system
-from tests.matrix import EVERYONE, Endpoint
+from tests.matrix import EVERYONE, Endpoint, exists
 
 APPROVERS = frozenset({"owner", "manager"})
 
@@ -42,7 +42,8 @@ WEB_ENDPOINTS = [
         web("card_publish", lambda c: [system_pk(c)]),
         APPROVERS,
         data=lambda c: {"note": "For the deployment gate"},
-        ok=(302,),
+        redirect=r"/o/acme/systems/\d+/card/v1/",
+        effect=exists(SystemCardVersion, system__name="Credit scoring", number=1, note="For the deployment gate"),
     ),
     Endpoint("inventory:card_version", "GET", web("card_version", published), EVERYONE),
     Endpoint("inventory:card_version_download", "GET", web("card_version_download", published, "md"), EVERYONE),

@@ -13,9 +13,11 @@ from django.urls import reverse
 
 from openaims.catalog.loader import DATA_DIR, load_catalog, validate_files
 from openaims.catalog.models import Framework
-from openaims.inventory.classification import EU_AI_ACT, classification_record
+from openaims.inventory.classification.nodes import EU_AI_ACT
+from openaims.inventory.classification.service import classification_record
+from openaims.inventory.models import AISystem, Classification
 from tests.inventory.conftest import make_system
-from tests.matrix import EVERYONE, Endpoint
+from tests.matrix import EVERYONE, Endpoint, both, exists, page_of
 
 EU_AI_ACT_FILE = DATA_DIR / "frameworks" / "eu-ai-act.yaml"
 WRITERS = frozenset({"owner", "manager", "contributor"})
@@ -78,7 +80,11 @@ WEB_ENDPOINTS = [
         page("classification_wizard", system_pk),
         WRITERS,
         data=lambda c: CREDIT_SCORING,
-        ok=(302,),
+        redirect=page_of("inventory:system", AISystem, name="Credit scoring"),
+        effect=both(
+            exists(Classification, system__name="Credit scoring", result="high_risk"),
+            exists(AISystem, name="Credit scoring", risk_class="high_risk"),
+        ),
     ),
     Endpoint(
         "inventory:classification_history", "GET", page("classification_history", lambda c: classified(c)[0]), EVERYONE

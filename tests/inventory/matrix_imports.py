@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.matrix import EVERYONE, Endpoint
+from openaims.inventory.models import AISystem
+from tests.matrix import EVERYONE, Endpoint, audited, both, exists
 
 WRITERS = frozenset({"owner", "manager", "contributor"})
 APPROVERS = frozenset({"owner", "manager"})
@@ -30,7 +31,18 @@ def a_file(cast) -> dict:
 
 WEB_ENDPOINTS = [
     Endpoint("inventory:import_systems", "GET", page("import_systems"), WRITERS),
-    Endpoint("inventory:import_systems", "POST", page("import_systems"), WRITERS, data=a_file, ok=(302,)),
+    Endpoint(
+        "inventory:import_systems",
+        "POST",
+        page("import_systems"),
+        WRITERS,
+        data=a_file,
+        redirect="/o/acme/systems/",
+        effect=both(
+            exists(AISystem, organization__slug="acme", name="Support chatbot", role="deployer"),
+            audited("tenancy.organization", "import_systems"),
+        ),
+    ),
     Endpoint("inventory:import_template", "GET", page("import_template", "xlsx"), EVERYONE),
     Endpoint("inventory:import_template", "GET", page("import_template", "csv"), EVERYONE),
     Endpoint("inventory:mlflow_sync", "GET", page("mlflow_sync"), WRITERS),

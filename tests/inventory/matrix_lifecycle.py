@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from openaims.inventory.models import AISystem, GatePolicy, StageTransition
 from tests.inventory.conftest import make_system
-from tests.matrix import EVERYONE, Endpoint
+from tests.matrix import EVERYONE, Endpoint, both, exists, page_of
 
 WRITERS = frozenset({"owner", "manager", "contributor"})
 APPROVERS = frozenset({"owner", "manager"})
@@ -38,7 +39,11 @@ WEB_ENDPOINTS = [
         page("lifecycle_transition", system_pk),
         WRITERS,
         data=lambda c: {"to_stage": "retirement"},
-        ok=(302,),
+        redirect=page_of("inventory:system", AISystem, name="Credit scoring"),
+        effect=both(
+            exists(AISystem, name="Credit scoring", stage="retirement"),
+            exists(StageTransition, system__name="Credit scoring", from_stage="inception", to_stage="retirement"),
+        ),
     ),
     Endpoint("inventory:lifecycle_history", "GET", page("lifecycle_history", system_pk), EVERYONE),
     Endpoint("inventory:lifecycle_policy", "GET", page("lifecycle_policy"), EVERYONE),
@@ -48,7 +53,13 @@ WEB_ENDPOINTS = [
         page("lifecycle_policy"),
         APPROVERS,
         data=lambda c: {"gate-design_development": ["owners_assigned"], "gate-deployment": ["oversight_defined"]},
-        ok=(302,),
+        redirect="/o/acme/settings/lifecycle-gates/",
+        effect=exists(
+            GatePolicy,
+            organization__slug="acme",
+            items__design_development=["owners_assigned"],
+            items__deployment=["oversight_defined"],
+        ),
     ),
 ]
 

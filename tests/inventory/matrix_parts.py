@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from openaims.controls.models import Control
+from openaims.controls.models import Control, ControlSystem
 from openaims.controls.services import control_create_custom, control_link_system
+from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Resource, Supplier
 from openaims.inventory.services import part_create, supplier_create
 from tests.inventory.conftest import make_system
-from tests.matrix import EVERYONE, Endpoint
+from tests.matrix import EVERYONE, Endpoint, both, exists, gone, page_of
 
 WRITERS = frozenset({"owner", "manager", "contributor"})
 KINDS = ("model", "dataset", "component", "resource")
@@ -22,6 +23,10 @@ NEW_PART = {
     "component": {"name": "Embedding API", "category": "api", "supplier": ""},
     "resource": {"name": "GPU cluster", "category": "compute"},
 }
+
+
+PART_MODELS = {"model": AIModel, "dataset": Dataset, "component": Component, "resource": Resource}
+SYSTEM_PAGE = r"/o/acme/systems/\d+/"  # the only system of each row
 
 
 def system_pk(cast) -> int:
@@ -82,7 +87,8 @@ WEB_ENDPOINTS = [
                 lambda c, kind=kind: reverse("inventory:part_create", args=[c.org.slug, system_pk(c), kind]),
                 WRITERS,
                 data=lambda c, kind=kind: NEW_PART[kind],
-                ok=(302,),
+                redirect=SYSTEM_PAGE + "#parts",
+                effect=exists(PART_MODELS[kind], system__name="Credit scoring", name=NEW_PART[kind]["name"]),
             ),
             Endpoint("inventory:part_detail", "GET", part_page("part_detail", kind), EVERYONE),
             Endpoint("inventory:part_edit", "GET", part_page("part_edit", kind), WRITERS),
@@ -92,9 +98,19 @@ WEB_ENDPOINTS = [
                 part_page("part_edit", kind),
                 WRITERS,
                 data=lambda c, kind=kind: {**NEW_PART[kind], "name": f"Edited {kind}"},
-                ok=(302,),
+                redirect=SYSTEM_PAGE + rf"{kind}/\d+/",
+                effect=both(
+                    exists(PART_MODELS[kind], name=f"Edited {kind}"), gone(PART_MODELS[kind], name=f"A {kind}")
+                ),
             ),
-            Endpoint("inventory:part_delete", "POST", part_page("part_delete", kind), WRITERS, ok=(302,)),
+            Endpoint(
+                "inventory:part_delete",
+                "POST",
+                part_page("part_delete", kind),
+                WRITERS,
+                redirect=SYSTEM_PAGE + "#parts",
+                effect=both(gone(PART_MODELS[kind], name=f"A {kind}"), exists(AISystem, name="Credit scoring")),
+            ),
         )
     ],
     Endpoint(
@@ -103,7 +119,8 @@ WEB_ENDPOINTS = [
         lambda c: reverse("inventory:system_control_link", args=[c.org.slug, system_pk(c)]),
         WRITERS,
         data=lambda c: {"control": a_control(c)},
-        ok=(302,),
+        redirect=SYSTEM_PAGE + "#controls",
+        effect=exists(ControlSystem, control__ref_id="ORG-1", system__name="Credit scoring"),
     ),
     Endpoint(
         "inventory:suppliers",
@@ -120,7 +137,8 @@ WEB_ENDPOINTS = [
         lambda c: reverse("inventory:supplier_create", args=["acme"]),
         WRITERS,
         data=lambda c: {"name": "Vector DB GmbH", "contract_ends": "2030-01-31"},
-        ok=(302,),
+        redirect=page_of("inventory:supplier_detail", Supplier, name="Vector DB GmbH"),
+        effect=exists(Supplier, organization__slug="acme", name="Vector DB GmbH", contract_ends="2030-01-31"),
     ),
     Endpoint("inventory:supplier_detail", "GET", supplier_page("supplier_detail"), EVERYONE),
     Endpoint("inventory:supplier_edit", "GET", supplier_page("supplier_edit"), WRITERS),
@@ -130,16 +148,35 @@ WEB_ENDPOINTS = [
         supplier_page("supplier_edit"),
         WRITERS,
         data=lambda c: {"name": "Hosted LLM Ltd.", "contact": "legal@example.org"},
-        ok=(302,),
+        redirect=page_of("inventory:supplier_detail", Supplier, name="Hosted LLM Ltd."),
+        effect=both(
+            exists(Supplier, name="Hosted LLM Ltd.", contact="legal@example.org"),
+            gone(Supplier, name="Hosted LLM Inc."),
+        ),
     ),
-    Endpoint("inventory:supplier_delete", "POST", supplier_page("supplier_delete"), WRITERS, ok=(302,)),
+    Endpoint(
+        "inventory:supplier_delete",
+        "POST",
+        supplier_page("supplier_delete"),
+        WRITERS,
+        redirect="/o/acme/suppliers/",
+        effect=gone(Supplier, organization__slug="acme"),
+    ),
     Endpoint(
         "controls:system_link",
         "POST",
         lambda c: reverse("controls:system_link", args=[c.org.slug, a_control(c)]),
         WRITERS,
         data=lambda c: {"system": system_pk(c)},
-        ok=(302,),
+        redirect=page_of("controls:control", Control, "#systems", ref_id="ORG-1"),
+        effect=exists(ControlSystem, control__ref_id="ORG-1", system__name="Credit scoring"),
     ),
-    Endpoint("controls:system_unlink", "POST", linked_control_url, WRITERS, ok=(302,)),
+    Endpoint(
+        "controls:system_unlink",
+        "POST",
+        linked_control_url,
+        WRITERS,
+        redirect=page_of("controls:control", Control, "#systems", ref_id="ORG-1"),
+        effect=both(gone(ControlSystem, control__ref_id="ORG-1"), exists(AISystem, name="Credit scoring")),
+    ),
 ]

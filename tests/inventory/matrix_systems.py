@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from openaims.inventory.models import AISystem
 from tests.inventory.conftest import make_system
-from tests.matrix import EVERYONE, Endpoint
+from tests.matrix import EVERYONE, Endpoint, both, exists, gone, page_of
 
 WRITERS = frozenset({"owner", "manager", "contributor"})
 
@@ -47,7 +48,15 @@ WEB_ENDPOINTS = [
         for fmt in ("csv", "xlsx")
     ],
     Endpoint("inventory:system_create", "GET", page("system_create"), WRITERS),
-    Endpoint("inventory:system_create", "POST", page("system_create"), WRITERS, data=new_system),
+    Endpoint(
+        "inventory:system_create",
+        "POST",
+        page("system_create"),
+        WRITERS,
+        data=new_system,
+        redirect=page_of("inventory:system", AISystem, name="Support chatbot"),
+        effect=exists(AISystem, organization__slug="acme", name="Support chatbot", role="deployer", technique="llm"),
+    ),
     Endpoint(
         "inventory:system_similar",
         "GET",
@@ -57,8 +66,23 @@ WEB_ENDPOINTS = [
     ),
     Endpoint("inventory:system", "GET", page("system", system_pk), EVERYONE),
     Endpoint("inventory:system_edit", "GET", page("system_edit", system_pk), WRITERS),
-    Endpoint("inventory:system_edit", "POST", page("system_edit", system_pk), WRITERS, data=edited_system),
-    Endpoint("inventory:system_delete", "POST", page("system_delete", system_pk), WRITERS),
+    Endpoint(
+        "inventory:system_edit",
+        "POST",
+        page("system_edit", system_pk),
+        WRITERS,
+        data=edited_system,
+        redirect=page_of("inventory:system", AISystem, name="Credit scoring v2"),
+        effect=both(exists(AISystem, name="Credit scoring v2"), gone(AISystem, name="Credit scoring")),
+    ),
+    Endpoint(
+        "inventory:system_delete",
+        "POST",
+        page("system_delete", system_pk),
+        WRITERS,
+        redirect="/o/acme/systems/",
+        effect=gone(AISystem, organization__slug="acme"),
+    ),
     Endpoint(
         "audittrail:history",
         "GET",

@@ -11,7 +11,7 @@ from openaims.audittrail.models import AuditEvent
 from openaims.controls.services import control_create_custom, control_link_system
 from openaims.inventory import card as cards
 from openaims.inventory.card import card_content, card_markdown, card_panel, card_publish, content_hash
-from openaims.inventory.classification import classification_record
+from openaims.inventory.classification.service import classification_record
 from openaims.inventory.models import AISystem, SystemCardVersion
 from openaims.inventory.services import part_create, supplier_create, system_update
 from openaims.lib.errors import Conflict, Forbidden
@@ -207,7 +207,7 @@ def test_it_documents_every_section_of_a_well_documented_system(cast):
 
 
 def test_it_lists_the_recent_life_cycle_transitions(cast):
-    from openaims.inventory.gates import system_transition
+    from openaims.inventory.lifecycle.transitions import system_transition
 
     system = documented_system(cast)
     system_transition(actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="pilot")

@@ -8,13 +8,11 @@ import pytest
 
 from openaims.audittrail.models import AuditEvent
 from openaims.catalog.models import CatalogNode
-from openaims.inventory.classification import (
-    classification_panel,
-    classification_record,
-    eu_catalog,
-)
+from openaims.inventory.classification.catalog import eu_catalog
+from openaims.inventory.classification.service import classification_record
 from openaims.inventory.models import AISystem, Classification
 from openaims.inventory.services import system_update
+from openaims.inventory.views.classification import classification_panel
 from openaims.lib.errors import Forbidden, ServiceError
 from openaims.tenancy.access import get_tenant_for_user
 from tests.inventory.conftest import make_system

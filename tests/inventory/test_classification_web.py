@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from openaims.inventory.classification import classification_record
+from openaims.inventory.classification.service import classification_record
 from openaims.inventory.models import AISystem, Classification
 from openaims.inventory.services import system_update
 from tests.inventory.conftest import make_system

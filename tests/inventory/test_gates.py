@@ -11,12 +11,15 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+import openaims
 from openaims.audittrail.models import AuditEvent
 from openaims.catalog.loader import load_catalog
-from openaims.inventory import gates
 from openaims.inventory.card import card_publish
-from openaims.inventory.classification import classification_record
-from openaims.inventory.gates import GateRefused, GateResult
+from openaims.inventory.classification.service import classification_record
+from openaims.inventory.lifecycle.evaluation import evaluate_gate, evaluate_systems
+from openaims.inventory.lifecycle.items import GateResult, _items, get_item, register_item
+from openaims.inventory.lifecycle.policy import gate_policy_for, gate_policy_update
+from openaims.inventory.lifecycle.transitions import GateRefused, system_transition
 from openaims.inventory.models import AISystem, Dataset, GatePolicy, StageTransition
 from openaims.inventory.services import part_create, part_update, supplier_create, system_update
 from openaims.inventory.vocabulary import lifecycle
@@ -24,13 +27,13 @@ from openaims.lib.errors import Forbidden, ServiceError
 from openaims.tenancy.services import api_token_create
 from tests.inventory.conftest import add_model, make_system
 
-EU_AI_ACT = Path(gates.__file__).parents[1] / "catalog" / "data" / "frameworks" / "eu-ai-act.yaml"
+EU_AI_ACT = Path(openaims.__file__).parent / "catalog" / "data" / "frameworks" / "eu-ai-act.yaml"
 PROHIBITED = "urn:openaims:eu-ai-act:art-5.1.a"
 
 
 def classify(cast, system, **answers):
     """Classify through the wizard's service (loads the EU AI Act catalog once per test database)."""
-    from openaims.inventory.classification import eu_catalog
+    from openaims.inventory.classification.catalog import eu_catalog
 
     if eu_catalog() is None:
         load_catalog([EU_AI_ACT])
@@ -56,11 +59,11 @@ def fresh(system) -> AISystem:
 
 
 def check(key, system) -> GateResult:
-    return gates.get_item(key).check(fresh(system))
+    return get_item(key).check(fresh(system))
 
 
 def move(cast, system, to_stage, who="owner", reason=""):
-    return gates.system_transition(actor=cast.users[who], system=system, to_stage=to_stage, override_reason=reason)
+    return system_transition(actor=cast.users[who], system=system, to_stage=to_stage, override_reason=reason)
 
 
 def events(system, action):
@@ -73,12 +76,12 @@ def temporary_item():
     added = []
 
     def register(key, ok=True, detail="checked"):
-        gates.register_item(key, key.replace("_", " ").title(), lambda system: GateResult(ok, detail))
+        register_item(key, key.replace("_", " ").title(), lambda system: GateResult(ok, detail))
         added.append(key)
 
     yield register
     for key in added:
-        gates._items.pop(key, None)
+        _items.pop(key, None)
 
 
 # ------------------------------------------------------------------------------------ each item's check
@@ -190,7 +193,7 @@ def test_it_asks_for_a_system_card_of_the_current_version(cast, system):
 
 def test_it_lets_other_capabilities_register_items(cast, system, temporary_item):
     temporary_item("impact_assessment_approved", ok=False, detail="No approved impact assessment.")
-    gates.gate_policy_update(
+    gate_policy_update(
         actor=cast.users["owner"], organization=cast.org, items={"design_development": ["impact_assessment_approved"]}
     )
     with pytest.raises(GateRefused) as refused:
@@ -209,8 +212,8 @@ def test_a_failing_check_blocks_instead_of_breaking_the_page(cast, system, tempo
         raise ValueError("bug in a capability")
 
     temporary_item("broken_item")
-    gates.register_item("broken_item", "Broken item", broken)
-    gates.gate_policy_update(actor=cast.users["owner"], organization=cast.org, items={"retirement": ["broken_item"]})
+    register_item("broken_item", "Broken item", broken)
+    gate_policy_update(actor=cast.users["owner"], organization=cast.org, items={"retirement": ["broken_item"]})
     with pytest.raises(GateRefused) as refused:
         move(cast, system, "retirement")
     assert refused.value.missing == [
@@ -224,11 +227,11 @@ def test_a_failing_check_blocks_instead_of_breaking_the_page(cast, system, tempo
 
 def test_it_refuses_a_malformed_item_key():
     with pytest.raises(ValueError):
-        gates.register_item("Bad key", "Bad", lambda s: GateResult(True))
+        register_item("Bad key", "Bad", lambda s: GateResult(True))
 
 
 def test_it_evaluates_many_systems_in_a_fixed_number_of_queries(cast):
-    policy = gates.gate_policy_for(cast.org)
+    policy = gate_policy_for(cast.org)
     owner = cast.users["owner"]
 
     def build(n):
@@ -244,9 +247,9 @@ def test_it_evaluates_many_systems_in_a_fixed_number_of_queries(cast):
 
     few, many = build(1), build(5)
     with CaptureQueriesContext(connection) as small:
-        gates.evaluate_systems(few, policy=policy)
+        evaluate_systems(few, policy=policy)
     with CaptureQueriesContext(connection) as large:
-        result = gates.evaluate_systems(many, policy=policy)
+        result = evaluate_systems(many, policy=policy)
     assert len(small) == len(large) <= 4  # models, datasets, components, card: one query each
     assert all(not result[s.pk]["verification_validation"].ready for s in many)
 
@@ -255,7 +258,7 @@ def test_it_evaluates_many_systems_in_a_fixed_number_of_queries(cast):
 
 
 def test_it_starts_from_the_default_gates(cast):
-    policy = gates.gate_policy_for(cast.org)
+    policy = gate_policy_for(cast.org)
     assert list(policy) == lifecycle().keys[1:]
     assert policy["design_development"] == ["owners_assigned", "intended_use_documented", "classification_current"]
     assert policy["retirement"] == []
@@ -264,10 +267,10 @@ def test_it_starts_from_the_default_gates(cast):
 def test_it_changes_what_a_stage_requires(cast, system):
     with pytest.raises(GateRefused):
         move(cast, system, "design_development")
-    gates.gate_policy_update(actor=cast.users["manager"], organization=cast.org, items={"design_development": []})
+    gate_policy_update(actor=cast.users["manager"], organization=cast.org, items={"design_development": []})
     move(cast, system, "design_development")
     assert fresh(system).stage == "design_development"
-    gates.gate_policy_update(
+    gate_policy_update(
         actor=cast.users["manager"], organization=cast.org, items={"verification_validation": ["owners_assigned"]}
     )
     with pytest.raises(GateRefused) as refused:
@@ -276,7 +279,7 @@ def test_it_changes_what_a_stage_requires(cast, system):
 
 
 def test_it_records_the_policy_change_with_its_diff(cast):
-    gates.gate_policy_update(
+    gate_policy_update(
         actor=cast.users["owner"],
         organization=cast.org,
         items={
@@ -307,7 +310,7 @@ def test_it_records_the_policy_change_with_its_diff(cast):
 )
 def test_it_refuses_a_policy_naming_unknown_stages_or_items(cast, items, message):
     with pytest.raises(ServiceError) as refused:
-        gates.gate_policy_update(actor=cast.users["owner"], organization=cast.org, items=items)
+        gate_policy_update(actor=cast.users["owner"], organization=cast.org, items=items)
     assert message in refused.value.message
     assert not GatePolicy.objects.exists()
 
@@ -315,32 +318,32 @@ def test_it_refuses_a_policy_naming_unknown_stages_or_items(cast, items, message
 @pytest.mark.parametrize("who", ["contributor", "auditor", "viewer", "outsider"])
 def test_it_lets_only_owners_and_managers_change_the_policy(cast, who):
     with pytest.raises(Forbidden):
-        gates.gate_policy_update(actor=cast.users[who], organization=cast.org, items={"deployment": []})
+        gate_policy_update(actor=cast.users[who], organization=cast.org, items={"deployment": []})
     assert not GatePolicy.objects.exists()
 
 
 def test_an_unknown_key_in_the_stored_policy_does_not_block_and_survives_an_edit(cast, system, temporary_item):
     temporary_item("monitoring_plan_defined", ok=False)
-    gates.gate_policy_update(
+    gate_policy_update(
         actor=cast.users["owner"],
         organization=cast.org,
         items={"design_development": ["monitoring_plan_defined"], "deployment": ["monitoring_plan_defined"]},
     )
-    gates._items.pop("monitoring_plan_defined")  # the capability that provided it is gone
-    gate = gates.evaluate_gate(fresh(system), "design_development")
+    _items.pop("monitoring_plan_defined")  # the capability that provided it is gone
+    gate = evaluate_gate(fresh(system), "design_development")
     assert [(i.key, i.available, i.blocking) for i in gate.items] == [("monitoring_plan_defined", False, False)]
     assert gate.ready
     move(cast, system, "design_development")
     assert fresh(system).stage == "design_development"
     # Kept where it was; not addable where it was not.
-    gates.gate_policy_update(
+    gate_policy_update(
         actor=cast.users["owner"],
         organization=cast.org,
         items={"deployment": ["monitoring_plan_defined", "owners_assigned"]},
     )
-    assert gates.gate_policy_for(cast.org)["deployment"] == ["owners_assigned", "monitoring_plan_defined"]
+    assert gate_policy_for(cast.org)["deployment"] == ["owners_assigned", "monitoring_plan_defined"]
     with pytest.raises(ServiceError):
-        gates.gate_policy_update(
+        gate_policy_update(
             actor=cast.users["owner"], organization=cast.org, items={"retirement": ["monitoring_plan_defined"]}
         )
 
@@ -457,7 +460,7 @@ def test_the_business_owner_may_not_override_without_write_permission(cast, syst
 def test_an_owner_acting_with_a_narrower_token_may_not_override(cast, system):
     token, _raw = api_token_create(actor=cast.users["owner"], organization=cast.org, name="ci", role="contributor")
     with pytest.raises(Forbidden):
-        gates.system_transition(
+        system_transition(
             actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="x", token=token
         )
 
@@ -501,9 +504,7 @@ def test_it_retires_from_any_stage(cast):
 
 
 def test_the_retirement_gate_applies(cast, system):
-    gates.gate_policy_update(
-        actor=cast.users["owner"], organization=cast.org, items={"retirement": ["owners_assigned"]}
-    )
+    gate_policy_update(actor=cast.users["owner"], organization=cast.org, items={"retirement": ["owners_assigned"]})
     with pytest.raises(GateRefused) as refused:
         move(cast, system, "retirement")
     assert [m["key"] for m in refused.value.missing] == ["owners_assigned"]

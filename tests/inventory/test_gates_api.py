@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openaims.inventory import gates
+from openaims.inventory.lifecycle.policy import gate_policy_for
 from openaims.inventory.models import AISystem, GatePolicy, StageTransition
 from openaims.inventory.services import system_update
 from tests.inventory.test_gates import ready_for_design
@@ -135,7 +135,7 @@ def test_it_reads_and_sets_the_policy(cast, api_for):
     assert response.status_code == 200
     assert response.json()["stages"][0]["items"] == ["owners_assigned"]
     assert response.json()["stages"][2] == {"stage": "deployment", "label": "Deployment", "items": []}
-    assert gates.gate_policy_for(cast.org)["design_development"] == ["owners_assigned"]
+    assert gate_policy_for(cast.org)["design_development"] == ["owners_assigned"]
 
 
 def test_a_policy_with_an_unknown_item_is_a_400(cast, api_for):

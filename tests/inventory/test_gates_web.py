@@ -8,9 +8,12 @@ import pytest
 from django.urls import reverse
 
 from openaims.audittrail.models import AuditEvent
-from openaims.inventory import gates
+from openaims.inventory.lifecycle.items import GateResult, _items, register_item
+from openaims.inventory.lifecycle.policy import gate_policy_update
+from openaims.inventory.lifecycle.transitions import system_transition
 from openaims.inventory.models import AISystem, GatePolicy, StageTransition
 from openaims.inventory.services import part_create, system_update
+from openaims.inventory.views.lifecycle import lifecycle_panel
 from openaims.tenancy.models import Membership, Tenant
 from tests.inventory.conftest import add_model, make_system
 from tests.inventory.test_gates import ready_for_design
@@ -63,9 +66,7 @@ def test_the_system_page_shows_the_stage_and_the_next_gate(cast, client_for, sys
 
 
 def test_the_panel_offers_next_back_and_retirement(cast, client_for, system):
-    gates.system_transition(
-        actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="Pilot"
-    )
+    system_transition(actor=cast.users["owner"], system=system, to_stage="design_development", override_reason="Pilot")
     html = client_for(cast.users["contributor"]).get(url("system", cast, system.pk)).content.decode()
     form = re.search(r'data-testid="lifecycle-form".*?</form>', html, re.S).group(0)
     assert re.findall(r'<option value="([a-z_]+)"', form) == ["verification_validation", "retirement", "inception"]
@@ -184,7 +185,7 @@ def test_the_history_page_issues_a_fixed_number_of_queries(cast, client_for, dja
     system = make_system(cast)
     for i in range(moves):
         stage = "retirement" if i % 2 == 0 else "inception"
-        gates.system_transition(actor=cast.users["owner"], system=system, to_stage=stage)
+        system_transition(actor=cast.users["owner"], system=system, to_stage=stage)
     client = client_for(cast.users["owner"])
     client.get(url("lifecycle_history", cast, system.pk))  # remembers the organization in the session
     with django_assert_num_queries(HISTORY_PAGE_QUERIES):
@@ -198,9 +199,7 @@ PANEL_QUERIES = 5  # the policy, then models, datasets, components and cards onc
 @pytest.mark.parametrize("parts", [1, 6])
 def test_the_panel_evaluates_the_gates_in_a_fixed_number_of_queries(cast, django_assert_num_queries, parts):
     owner = cast.users["owner"]
-    gates.gate_policy_update(
-        actor=owner, organization=cast.org, items={"design_development": BUILTIN, "retirement": BUILTIN}
-    )
+    gate_policy_update(actor=owner, organization=cast.org, items={"design_development": BUILTIN, "retirement": BUILTIN})
     system = make_system(cast)
     for i in range(parts):
         add_model(cast, system, name=f"model {i}")
@@ -209,19 +208,19 @@ def test_the_panel_evaluates_the_gates_in_a_fixed_number_of_queries(cast, django
     tenant = tenant_of(cast)
     system = AISystem.objects.get(pk=system.pk)
     with django_assert_num_queries(PANEL_QUERIES):
-        panel = gates.lifecycle_panel(tenant, system)
+        panel = lifecycle_panel(tenant, system)
     assert [i.key for i in panel["gate"].items] == BUILTIN
     assert {m["key"] for m in panel["gate"].missing} >= {"datasets_documented", "suppliers_documented"}
     assert panel["retirement_gate"].stage == "retirement"
 
 
 def test_the_panel_knows_who_may_override(cast, system):
-    assert gates.lifecycle_panel(tenant_of(cast, "owner"), system)["can_override"]
-    assert not gates.lifecycle_panel(tenant_of(cast, "manager"), system)["can_override"]
+    assert lifecycle_panel(tenant_of(cast, "owner"), system)["can_override"]
+    assert not lifecycle_panel(tenant_of(cast, "manager"), system)["can_override"]
     system = system_update(actor=cast.users["owner"], system=system, business_owner=cast.users["contributor"])
-    panel = gates.lifecycle_panel(tenant_of(cast, "contributor"), system)
+    panel = lifecycle_panel(tenant_of(cast, "contributor"), system)
     assert panel["can_override"] and panel["can_transition"]
-    assert not gates.lifecycle_panel(tenant_of(cast, "viewer"), system)["can_transition"]
+    assert not lifecycle_panel(tenant_of(cast, "viewer"), system)["can_transition"]
 
 
 # ------------------------------------------------------------------------------------------ policy page
@@ -274,13 +273,13 @@ def test_an_unknown_item_on_the_policy_page_writes_nothing(cast, client_for):
 
 
 def test_the_policy_page_shows_an_item_no_capability_provides(cast, client_for):
-    gates.register_item("monitoring_plan_defined", "Monitoring plan defined", lambda s: gates.GateResult(False))
+    register_item("monitoring_plan_defined", "Monitoring plan defined", lambda s: GateResult(False))
     try:
-        gates.gate_policy_update(
+        gate_policy_update(
             actor=cast.users["owner"], organization=cast.org, items={"deployment": ["monitoring_plan_defined"]}
         )
     finally:
-        gates._items.pop("monitoring_plan_defined")
+        _items.pop("monitoring_plan_defined")
     html = client_for(cast.users["owner"]).get(url("lifecycle_policy", cast)).content.decode()
     row = re.search(r'<tr data-key="monitoring_plan_defined">.*?</tr>', html, re.S).group(0)
     assert "not available yet" in row and " checked" in row

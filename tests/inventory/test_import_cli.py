@@ -122,6 +122,7 @@ def test_it_syncs_a_real_mlflow_store_from_the_command_line(cli, cast, tmp_path,
     )
 
 
+@pytest.mark.subprocess
 def test_the_real_command_imports_a_file_end_to_end(tmp_path):
     password = "a-long-cli-password-7"
     (tmp_path / "good.csv").write_text(GOOD)

@@ -298,7 +298,9 @@ def test_it_registers_a_distinct_system_without_asking(cast, client_for, registe
     response = client_for(cast.users["contributor"]).post(
         page("system_create"), {**VALID, "name": "Invoice OCR", "purpose": "Reads supplier invoices"}
     )
-    assert response.status_code == 302
+    created = AISystem.objects.get(organization=cast.org, name="Invoice OCR")
+    assert response.status_code == 302 and response["Location"] == page("system", created.pk)
+    assert created.created_by == cast.users["contributor"]
 
 
 def test_it_checks_for_similar_systems_while_typing(cast, client_for, register):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from openaims.controls.models import Control
 from openaims.controls.services import controls_adopt_catalog
 from openaims.risk.criteria import default_criteria
+from openaims.risk.models import Risk, RiskAcceptance, RiskAssessment, RiskControl, RiskCriteria, TreatmentAction
 from openaims.risk.services import (
     criteria_draft_save,
     risk_assess,
@@ -21,7 +22,7 @@ from openaims.risk.services import (
     treatment_action_create,
 )
 from tests.catalog.conftest import load_tiny
-from tests.matrix import EVERYONE, Endpoint
+from tests.matrix import EVERYONE, Endpoint, both, exists, gone, page_of
 
 WRITERS = frozenset({"owner", "manager", "contributor"})
 APPROVERS = frozenset({"owner", "manager"})
@@ -110,6 +111,15 @@ def criteria_form_data() -> dict:
     return data
 
 
+def risk_page(anchor: str = "", **lookups):
+    return page_of("risk:risk", Risk, anchor, **lookups)
+
+
+def draft_named_likelihood(cast, response) -> None:
+    draft = RiskCriteria.objects.get(organization=cast.org, published_at__isnull=True)
+    assert "Very likely" in str(draft.content), "the draft carries the renamed likelihood level"
+
+
 def assess_data(cast) -> dict:
     return {"inherent_likelihood": "3", "inherent_consequence": "3", "treatment_option": "retain"}
 
@@ -119,37 +129,144 @@ WEB_ENDPOINTS = [
     Endpoint("risk:heatmap", "GET", web("heatmap"), EVERYONE),
     *[Endpoint("risk:export", "GET", web("export", fmt), EVERYONE) for fmt in ("csv", "xlsx", "pdf")],
     Endpoint("risk:create", "GET", web("create"), WRITERS),
-    Endpoint("risk:create", "POST", web("create"), WRITERS, data=lambda c: {"title": "Model drift"}),
+    Endpoint(
+        "risk:create",
+        "POST",
+        web("create"),
+        WRITERS,
+        data=lambda c: {"title": "Model drift"},
+        redirect=risk_page("#assess", title="Model drift"),
+        effect=exists(Risk, organization__slug="acme", title="Model drift", status="identified"),
+    ),
     Endpoint("risk:risk", "GET", web("risk", risk_pk), EVERYONE),
     Endpoint("risk:edit", "GET", web("edit", risk_pk), WRITERS),
-    Endpoint("risk:edit", "POST", web("edit", risk_pk), WRITERS, data=lambda c: {"title": "Renamed"}),
-    Endpoint("risk:assess", "POST", web("assess", risk_pk), WRITERS, data=assess_data),
-    Endpoint("risk:accept", "POST", web("accept", assessed_pk), RISK_OWNER, data=lambda c: {"note": "OK"}),
-    Endpoint("risk:close", "POST", web("close", risk_pk), WRITERS, data=lambda c: {"reason": "Retired"}),
-    Endpoint("risk:reopen", "POST", web("reopen", closed_pk), WRITERS),
+    Endpoint(
+        "risk:edit",
+        "POST",
+        web("edit", risk_pk),
+        WRITERS,
+        data=lambda c: {"title": "Renamed"},
+        redirect=risk_page(title="Renamed"),
+        effect=both(exists(Risk, title="Renamed"), gone(Risk, title="Biased decisions")),
+    ),
+    Endpoint(
+        "risk:assess",
+        "POST",
+        web("assess", risk_pk),
+        WRITERS,
+        data=assess_data,
+        redirect=risk_page("#scores", title="Biased decisions"),
+        effect=both(
+            exists(Risk, title="Biased decisions", status="assessed", inherent_likelihood=3, treatment_option="retain"),
+            exists(RiskAssessment, risk__title="Biased decisions", inherent_consequence=3),
+        ),
+    ),
+    Endpoint(
+        "risk:accept",
+        "POST",
+        web("accept", assessed_pk),
+        RISK_OWNER,
+        data=lambda c: {"note": "OK"},
+        redirect=risk_page("#acceptance", title="Drift"),
+        effect=both(
+            exists(Risk, title="Drift", status="accepted"),
+            exists(RiskAcceptance, risk__title="Drift", accepted_by__username="mona", note="OK"),
+        ),
+    ),
+    Endpoint(
+        "risk:close",
+        "POST",
+        web("close", risk_pk),
+        WRITERS,
+        data=lambda c: {"reason": "Retired"},
+        redirect=risk_page(title="Biased decisions"),
+        effect=exists(Risk, title="Biased decisions", status="closed"),
+    ),
+    Endpoint(
+        "risk:reopen",
+        "POST",
+        web("reopen", closed_pk),
+        WRITERS,
+        redirect=risk_page(title="Retired"),
+        effect=both(exists(Risk, title="Retired"), gone(Risk, title="Retired", status="closed")),
+    ),
     Endpoint(
         "risk:action_add",
         "POST",
         web("action_add", risk_pk),
         WRITERS,
         data=lambda c: {"title": "Retrain", "status": "planned"},
+        redirect=risk_page("#plan", title="Biased decisions"),
+        effect=exists(TreatmentAction, risk__title="Biased decisions", title="Retrain", status="planned"),
     ),
-    Endpoint("risk:action", "POST", web_path("risks/{a}/", a=action_path), WRITERS, data=lambda c: {"status": "done"}),
-    Endpoint("risk:action_delete", "POST", web_path("risks/{a}/delete/", a=action_path), WRITERS),
+    Endpoint(
+        "risk:action",
+        "POST",
+        web_path("risks/{a}/", a=action_path),
+        WRITERS,
+        data=lambda c: {"status": "done"},
+        redirect=risk_page("#plan", title="Drift"),
+        effect=exists(TreatmentAction, risk__title="Drift", title="Retrain", status="done"),
+    ),
+    Endpoint(
+        "risk:action_delete",
+        "POST",
+        web_path("risks/{a}/delete/", a=action_path),
+        WRITERS,
+        redirect=risk_page("#plan", title="Drift"),
+        effect=gone(TreatmentAction, risk__title="Drift"),
+    ),
     Endpoint(
         "risk:control_select",
         "POST",
         web("control_select", risk_pk),
         WRITERS,
         data=lambda c: {"control": adopted(c).pk},
+        redirect=risk_page("#controls", title="Biased decisions"),
+        effect=exists(RiskControl, risk__title="Biased decisions", control__ref_id="A.1"),
     ),
-    Endpoint("risk:control_deselect", "POST", web_path("risks/{s}/remove/", s=selection), WRITERS),
+    Endpoint(
+        "risk:control_deselect",
+        "POST",
+        web_path("risks/{s}/remove/", s=selection),
+        WRITERS,
+        redirect=risk_page("#controls", title="Drift"),
+        effect=both(gone(RiskControl, risk__title="Drift"), exists(Control, ref_id="A.1")),
+    ),
     Endpoint("risk:criteria", "GET", web("criteria"), EVERYONE),
     Endpoint("risk:criteria_version", "GET", lambda c: with_draft(c) + web("criteria_version", 2)(c), EVERYONE),
     Endpoint("risk:criteria_edit", "GET", web("criteria_edit"), APPROVERS),
-    Endpoint("risk:criteria_edit", "POST", web("criteria_edit"), APPROVERS, data=lambda c: criteria_form_data()),
-    Endpoint("risk:criteria_publish", "POST", lambda c: with_draft(c) + web("criteria_publish")(c), APPROVERS),
-    Endpoint("risk:criteria_discard", "POST", lambda c: with_draft(c) + web("criteria_discard")(c), APPROVERS),
+    Endpoint(
+        "risk:criteria_edit",
+        "POST",
+        web("criteria_edit"),
+        APPROVERS,
+        data=lambda c: criteria_form_data(),
+        redirect="/o/acme/risk-criteria/",
+        effect=draft_named_likelihood,
+    ),
+    Endpoint(
+        "risk:criteria_publish",
+        "POST",
+        lambda c: with_draft(c) + web("criteria_publish")(c),
+        APPROVERS,
+        redirect="/o/acme/risk-criteria/",
+        effect=both(
+            exists(RiskCriteria, organization__slug="acme", number=2, published_at__isnull=False),
+            gone(RiskCriteria, organization__slug="acme", published_at__isnull=True),
+        ),
+    ),
+    Endpoint(
+        "risk:criteria_discard",
+        "POST",
+        lambda c: with_draft(c) + web("criteria_discard")(c),
+        APPROVERS,
+        redirect="/o/acme/risk-criteria/",
+        effect=both(
+            gone(RiskCriteria, organization__slug="acme", number=2),
+            exists(RiskCriteria, organization__slug="acme", number=1, published_at__isnull=False),
+        ),
+    ),
     Endpoint(
         "audittrail:history",
         "GET",
@@ -209,9 +326,14 @@ API_ENDPOINTS = [
         api("/orgs/{org}/risks/{r}/close", r=risk_pk),
         WRITERS,
         data=lambda c: {"reason": "Retired"},
+        ok=(200,),  # a change of state, not a new resource
     ),
     Endpoint(
-        "POST /orgs/{org}/risks/{risk_id}/reopen", "POST", api("/orgs/{org}/risks/{r}/reopen", r=closed_pk), WRITERS
+        "POST /orgs/{org}/risks/{risk_id}/reopen",
+        "POST",
+        api("/orgs/{org}/risks/{r}/reopen", r=closed_pk),
+        WRITERS,
+        ok=(200,),
     ),
     Endpoint(
         "GET /orgs/{org}/risks/{risk_id}/actions", "GET", api("/orgs/{org}/risks/{r}/actions", r=risk_pk), EVERYONE

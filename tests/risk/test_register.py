@@ -236,7 +236,7 @@ class TestGate:
         assert answers[system.pk][0] and answers[other.pk] == (False, GATE_NO_RISK)
 
     def test_it_is_registered_as_an_inventory_gate_item(self, cast):
-        from openaims.inventory.gates import get_item
+        from openaims.inventory.lifecycle.items import get_item
 
         item = get_item("risks_assessed_accepted")
         assert item is not None

@@ -117,6 +117,7 @@ class TestAcceptAsNewPerson:
         response = fresh.post(reverse("accounts:login"), {"username": "newperson", "password": NEW_PASSWORD})
 
         assert response.status_code == 302
+        assert fresh.session["_auth_user_id"] == str(get_user_model().objects.get(username="newperson").pk)
 
     @pytest.mark.parametrize(
         ("password", "message"),

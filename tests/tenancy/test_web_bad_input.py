@@ -57,6 +57,8 @@ class TestOversizedForm:
         )
 
         assert response.status_code == 302
+        cast.org.refresh_from_db()
+        assert cast.org.description == "d" * 500
 
     def test_too_many_fields_get_the_400_page(self, cast, client_for, settings):
         settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 
@@ -23,8 +25,8 @@ class PasswordChangeForm(forms.Form):
         label="New password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
             self.add_error("new_password2", "the two new passwords differ")
         return data
@@ -40,8 +42,8 @@ class SignupForm(forms.Form):
         label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", "the two passwords differ")
         return data

@@ -10,23 +10,32 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from openaims.accounts.models import LoginAttempt
+from openaims.accounts.models import LoginAttempt, User
 from openaims.audittrail.services import Action, record_event
 from openaims.lib.errors import Conflict, ServiceError
 
 
 def user_create(
-    *, actor, username: str, password: str, email: str = "", full_name: str = "", validate_password: bool = True
-):
-    """Create an active user. Password rules are Django's validators unless the caller is seeding demo data."""
-    User = get_user_model()
+    *,
+    actor: User | None,
+    username: str,
+    password: str,
+    email: str = "",
+    full_name: str = "",
+    validate_password: bool = True,
+) -> User:
+    """Create an active user; `actor` None means they sign themselves up (invitation link, `aims createuser`).
+
+    Password rules are Django's validators unless the caller is seeding demo data.
+    """
+    users = get_user_model()
     username = username.strip()
     with transaction.atomic():
-        if User.objects.filter(username__iexact=username).exists():
+        if users.objects.filter(username__iexact=username).exists():
             raise Conflict(f"the username {username!r} is taken", field="username")
-        if email and User.objects.filter(email__iexact=email).exists():
+        if email and users.objects.filter(email__iexact=email).exists():
             raise Conflict(f"an account with {email} exists already", field="email")
-        user = User(username=username, email=email.strip().lower(), full_name=full_name.strip())
+        user = users(username=username, email=email.strip().lower(), full_name=full_name.strip())
         try:
             user.full_clean(exclude=["password"])
             if validate_password:
@@ -47,7 +56,7 @@ def user_create(
     return user
 
 
-def password_change(*, user, old_password: str, new_password: str) -> None:
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password):
         raise ServiceError("your current password is not correct", field="old_password")
     try:
@@ -71,7 +80,7 @@ def login_is_throttled(*, username: str, ip_address: str | None) -> bool:
     return bool(ip_address) and failures.filter(ip_address=ip_address).count() >= limit * 4
 
 
-def login_attempt_record(*, username: str, ip_address: str | None, user=None, succeeded: bool) -> None:
+def login_attempt_record(*, username: str, ip_address: str | None, user: User | None = None, succeeded: bool) -> None:
     with transaction.atomic():
         LoginAttempt.objects.create(username=username.strip()[:150], ip_address=ip_address, succeeded=succeeded)
         if succeeded and user is not None:

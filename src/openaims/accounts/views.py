@@ -4,26 +4,28 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from openaims.accounts.forms import LoginForm, PasswordChangeForm
+from openaims.accounts.http import AuthenticatedRequest
 from openaims.accounts.services import login_attempt_record, login_is_throttled, password_change
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
+from openaims.lib.http import client_ip
 from openaims.tenancy.services import user_for_login
-from openaims.web.middleware import client_ip
 
 
-def _safe_next(request) -> str:
+def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return ""
 
 
-def login_view(request):
+def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
         return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
     form = LoginForm(request.POST or None)
@@ -55,14 +57,14 @@ def login_view(request):
 
 
 @require_POST
-def logout_view(request):
+def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You are logged out.")
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
 @login_required
-def password_view(request):
+def password_view(request: AuthenticatedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from ninja.security import HttpBearer
 
-from openaims.tenancy.access import require
+from openaims.tenancy.access import ApiRequest, require
 from openaims.tenancy.models import Tenant
 from openaims.tenancy.services import api_token_authenticate
 
@@ -13,13 +13,13 @@ class TokenAuth(HttpBearer):
 
     openapi_description = "A personal API token created under Settings → API tokens (shown once)."
 
-    def authenticate(self, request, token: str) -> Tenant | None:
+    def authenticate(self, request: HttpRequest, token: str) -> Tenant | None:
         return api_token_authenticate(token)
 
 
-def tenant_for(request, org: str, perm: str) -> Tenant:
+def tenant_for(request: ApiRequest, org: str, perm: str) -> Tenant:
     """The token's tenant when `org` is its organization (else 404, like the web), with `perm` checked."""
-    tenant: Tenant = request.auth
+    tenant = request.auth
     if tenant.organization.slug != org:
         raise Http404("No such organization for this token")
     require(tenant, perm)

@@ -14,7 +14,16 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from openaims import __version__
 from openaims.api.auth import TokenAuth
+from openaims.audittrail.api import router as audit_router
+from openaims.catalog.api import router as catalog_router
+from openaims.comments.api import router as comments_router
+from openaims.controls.api import router as controls_router
+from openaims.impact.api import router as impact_router
+from openaims.inventory.api import router as inventory_router
 from openaims.lib.errors import ServiceError
+from openaims.risk.api import router as risk_router
+from openaims.signoff.api import router as signoff_router
+from openaims.tenancy.api import router as tenancy_router
 
 
 class OpenAimsAPI(NinjaAPI):
@@ -118,16 +127,6 @@ def _http_error(request, exc: HttpError):
 
 
 def _register_routers() -> None:
-    from openaims.audittrail.api import router as audit_router
-    from openaims.catalog.api import router as catalog_router
-    from openaims.comments.api import router as comments_router
-    from openaims.controls.api import router as controls_router
-    from openaims.impact.api import router as impact_router
-    from openaims.inventory.api import router as inventory_router
-    from openaims.risk.api import router as risk_router
-    from openaims.signoff.api import router as signoff_router
-    from openaims.tenancy.api import router as tenancy_router
-
     api.add_router("/", tenancy_router)
     api.add_router("/", audit_router)
     api.add_router("/", comments_router)

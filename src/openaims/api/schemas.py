@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
+from django.db.models import QuerySet
 from ninja import Schema
 
 T = TypeVar("T")
@@ -33,7 +35,9 @@ class Page(Schema, Generic[T]):
     page_size: int
 
 
-def paginate_queryset(queryset, page: int, page_size: int, convert) -> dict:
+def paginate_queryset(
+    queryset: QuerySet[Any, T], page: int, page_size: int, convert: Callable[[T], dict[str, Any]]
+) -> dict[str, Any]:
     from django.core.paginator import Paginator
 
     page_size = max(1, min(page_size, 500))

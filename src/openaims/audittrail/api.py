@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.http import StreamingHttpResponse
 from ninja import Router, Schema
@@ -11,6 +12,7 @@ from openaims.audittrail import registry
 from openaims.audittrail.chain import verify_chain
 from openaims.audittrail.selectors import EventFilter, event_dict, events_for_organization, export_jsonl
 from openaims.comments.models import Comment
+from openaims.tenancy.access import ApiRequest
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["audit trail"])
@@ -28,9 +30,9 @@ class EventOut(Schema):
     object_id: str
     object_repr: str
     action: str
-    changes: dict
+    changes: dict[str, Any]
     changes_canonical: str
-    context: dict
+    context: dict[str, Any]
     context_canonical: str
     prev_hash: str
     hash: str
@@ -60,7 +62,9 @@ class HistoryOut(Schema):
     comments: list[CommentOut]
 
 
-def _filter(action: str, object_type: str, object_id: str, actor: str, since: date | None, until: date | None):
+def _filter(
+    action: str, object_type: str, object_id: str, actor: str, since: date | None, until: date | None
+) -> EventFilter:
     return EventFilter(
         action=action, object_type=object_type, object_id=object_id, actor=actor, since=since, until=until
     )
@@ -68,7 +72,7 @@ def _filter(action: str, object_type: str, object_id: str, actor: str, since: da
 
 @router.get("/orgs/{org}/audit/events", response={200: Page[EventOut], **ERRORS})
 def events_list(
-    request,
+    request: ApiRequest,
     org: str,
     action: str = "",
     object_type: str = "",
@@ -78,7 +82,7 @@ def events_list(
     until: date | None = None,
     page: int = 1,
     page_size: int = 100,
-):
+) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.AUDIT_LOG)
     events = events_for_organization(tenant.organization, _filter(action, object_type, object_id, actor, since, until))
     return paginate_queryset(events, page, page_size, event_dict)
@@ -90,7 +94,7 @@ def events_list(
     summary="Export events as JSON Lines (oldest first)",
 )
 def events_export(
-    request,
+    request: ApiRequest,
     org: str,
     action: str = "",
     object_type: str = "",
@@ -98,7 +102,7 @@ def events_export(
     actor: str = "",
     since: date | None = None,
     until: date | None = None,
-):
+) -> StreamingHttpResponse:
     tenant = tenant_for(request, org, Perm.AUDIT_LOG)
     events = events_for_organization(tenant.organization, _filter(action, object_type, object_id, actor, since, until))
     response = StreamingHttpResponse(export_jsonl(events), content_type="application/x-ndjson")
@@ -107,7 +111,7 @@ def events_export(
 
 
 @router.get("/orgs/{org}/audit/verify", response={200: VerifyOut, **ERRORS}, summary="Walk the hash chain")
-def audit_verify(request, org: str):
+def audit_verify(request: ApiRequest, org: str) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.AUDIT_LOG)
     result = verify_chain(tenant.organization.pk)
     return {
@@ -126,7 +130,7 @@ def audit_verify(request, org: str):
     response={200: HistoryOut, **ERRORS},
     summary="An object's history and comments",
 )
-def history(request, org: str, object_type: str, object_id: str):
+def history(request: ApiRequest, org: str, object_type: str, object_id: str) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.READ)
     kind, obj = registry.resolve(tenant, object_type, object_id)
     events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.urls import reverse
+
+from openaims.web import nav
 
 
 class AuditTrailConfig(AppConfig):
@@ -7,10 +10,6 @@ class AuditTrailConfig(AppConfig):
     verbose_name = "Audit trail"
 
     def ready(self) -> None:
-        from django.urls import reverse
-
-        from openaims.web import nav
-
         nav.register(
             "7",
             "Audit trail",

@@ -23,9 +23,10 @@ import signal
 import sqlite3
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 
@@ -85,7 +86,12 @@ _PARALLEL_MIN = 200_000  # events; a shorter chain is walked by one process
 _MAX_WORKERS = 4
 _PARTS_PER_PROCESS = 8
 _FUNCTION = "aims_verify_row"
-_drain = deque(maxlen=0).extend
+_drain: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
+# A walk's state, advanced in place by its checker: [last good seq, its hash, failure or None], where a
+# failure is (seq, prev_hash, hash, content_ok). A list, not an object, because the hot loop mutates it.
+_State = list[Any]
+# What a walked part reports: (hash it starts on, last good seq, its hash, failed).
+_PartResult = tuple[str, int, str, bool]
 # The walk reads these columns; the actor comes back as "" for none, which formats as the hash wants.
 _COLUMNS = (
     "seq, occurred_at_us, {actor}, actor_label, object_type, object_id, object_repr, action, "
@@ -99,23 +105,36 @@ def _columns(vendor: str) -> str:
     return _COLUMNS.format(actor=actor)
 
 
-def _where(organization_id: int | None, mark: str = "%s") -> tuple[str, list]:
+def _where(organization_id: int | None, mark: str = "%s") -> tuple[str, list[int]]:
     if organization_id is None:
         return "organization_id IS NULL", []
     return f"organization_id = {mark}", [organization_id]
 
 
-def _checker(prefix: str, prev_seq: int, prev_hash: str) -> tuple[list, Callable[..., None]]:
+def _checker(prefix: str, prev_seq: int, prev_hash: str) -> tuple[_State, Callable[..., None]]:
     """A function that checks the next row of the chain, and the state it advances: [seq, hash, failure].
 
     `failure` stays None until a row does not follow the last good one; then it holds that row's
     (seq, prev_hash, hash, content_ok) and later rows are ignored. Good rows have consecutive seq
     from 1, so the last good seq is also the count of events checked.
     """
-    state: list = [prev_seq, prev_hash, None]
+    state: _State = [prev_seq, prev_hash, None]
     sha = _sha256
 
-    def check(seq, ts, actor, label, otype, oid, orepr, action, changes, context, linked, digest) -> None:
+    def check(
+        seq: int,
+        ts: int,
+        actor: int | str,
+        label: str,
+        otype: str,
+        oid: str,
+        orepr: str,
+        action: str,
+        changes: str,
+        context: str,
+        linked: str,
+        digest: str,
+    ) -> None:
         # The hot loop: one f-string, one SHA-256, three comparisons per event.
         if state[2] is not None:
             return
@@ -133,7 +152,7 @@ def _checker(prefix: str, prev_seq: int, prev_hash: str) -> tuple[list, Callable
     return state, check
 
 
-def _walk_cursor(organization_id: int | None, check: Callable[..., None], state: list) -> None:
+def _walk_cursor(organization_id: int | None, check: Callable[..., None], state: _State) -> None:
     """Feed the chain's rows in seq order to `check` through a server-side cursor (PostgreSQL)."""
     where, params = _where(organization_id)
     with connection.chunked_cursor() as cursor:
@@ -149,7 +168,7 @@ def _walk_sqlite(
     raw: sqlite3.Connection,
     organization_id: int | None,
     check: Callable[..., None],
-    state: list,
+    state: _State,
     after: int | None = None,
     upto: int | None = None,
 ) -> None:
@@ -214,9 +233,10 @@ def verify_chain(organization_id: int | None) -> VerifyResult:
 
 
 def _verify_sqlite(
-    organization_id: int | None, key: str, prefix: str, plan: _Plan, state: list, check: Callable[..., None]
+    organization_id: int | None, key: str, prefix: str, plan: _Plan, state: _State, check: Callable[..., None]
 ) -> VerifyResult:
-    claims, workers = None, []
+    claims: int | None = None
+    workers: list[_Worker] = []
     if plan.bounds:
         claims = _claims(len(plan.bounds) - 1)
         args = (plan.path, organization_id, prefix, plan.bounds, claims)
@@ -231,7 +251,7 @@ def _verify_sqlite(
         try:
             head_seq, head_hash = _head(key)
             after = None
-            if workers:
+            if workers and claims is not None:
                 parts = _walk_parts(raw, organization_id, prefix, plan.bounds, claims)
                 for worker in workers:
                     parts.update(worker.join() or {})
@@ -254,7 +274,7 @@ def _verify_sqlite(
             os.close(claims)
 
 
-def _result(organization_id: int | None, key: str, head_seq: int, head_hash: str, state: list) -> VerifyResult:
+def _result(organization_id: int | None, key: str, head_seq: int, head_hash: str, state: _State) -> VerifyResult:
     prev_seq, prev_hash, failure = state
     checked = prev_seq
 
@@ -302,7 +322,8 @@ def _plan(organization_id: int | None, key: str) -> _Plan:
     if processes < 2 or not hasattr(os, "fork") or connection.in_atomic_block or threading.active_count() != 1:
         return _Plan()
     path = os.fspath(connection.settings_dict["NAME"])
-    if connection.is_in_memory_db() or not os.path.isfile(path):
+    # SQLite's wrapper has is_in_memory_db (the base class does not; this runs on SQLite only).
+    if connection.is_in_memory_db() or not os.path.isfile(path):  # type: ignore[attr-defined]
         return _Plan()
     head_seq, _ = _head(key)  # only to size the parts; the walk reads the head again, in its snapshot
     if head_seq < _PARALLEL_MIN:
@@ -320,13 +341,15 @@ def _claims(parts: int) -> int:
     return read
 
 
-def _walk_parts(raw: sqlite3.Connection, organization_id: int | None, prefix: str, bounds, claims: int) -> dict:
+def _walk_parts(
+    raw: sqlite3.Connection, organization_id: int | None, prefix: str, bounds: tuple[int, ...], claims: int
+) -> dict[int, _PartResult]:
     """Walk the parts this process claims: {part: (hash it starts on, last good seq, its hash, failed)}.
 
     Each part is checked on its own, starting from the stored hash of the event it follows (none
     when that event is missing), and stops at its first bad row; the parent decides what counts.
     """
-    results = {}
+    results: dict[int, _PartResult] = {}
     while claimed := os.read(claims, 1):
         i = claimed[0]
         lo, hi = bounds[i], bounds[i + 1]
@@ -344,7 +367,9 @@ def _walk_parts(raw: sqlite3.Connection, organization_id: int | None, prefix: st
     return results
 
 
-def _walk_parts_alone(path: str, organization_id: int | None, prefix: str, bounds, claims: int) -> dict:
+def _walk_parts_alone(
+    path: str, organization_id: int | None, prefix: str, bounds: tuple[int, ...], claims: int
+) -> dict[int, _PartResult]:
     """`_walk_parts` in a forked child, on a connection of its own (garbage collection stays paused)."""
     raw = sqlite3.connect(path, timeout=20, isolation_level=None)
     try:
@@ -358,7 +383,7 @@ def _walk_parts_alone(path: str, organization_id: int | None, prefix: str, bound
 class _Worker:
     """A forked child running function(*args), and the pipe its pickled result comes back on."""
 
-    def __init__(self, function: Callable, *args):
+    def __init__(self, function: Callable[..., dict[int, _PartResult]], *args: object) -> None:
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: report through the pipe and leave without running any clean-up
@@ -371,16 +396,19 @@ class _Worker:
             finally:
                 os._exit(code)
         os.close(write)
-        self.pid, self.read, self.reaped = pid, read, False
+        self.pid, self.reaped = pid, False
+        self.read: int | None = read
 
-    def join(self):
+    def join(self) -> dict[int, _PartResult] | None:
         """The child's result, or None if it failed."""
         read, self.read = self.read, None
+        assert read is not None, "joined twice"
         with os.fdopen(read, "rb") as pipe:
             data = pipe.read()
         _, status = os.waitpid(self.pid, 0)
         self.reaped = True
-        return pickle.loads(data) if status == 0 and data else None
+        result: dict[int, _PartResult] | None = pickle.loads(data) if status == 0 and data else None
+        return result
 
     def stop(self) -> None:
         """Kill the child if it has not been joined, and reap it."""
@@ -416,12 +444,13 @@ def _count(organization_id: int | None) -> int:
     where, params = _where(organization_id)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {_TABLE} WHERE {where}", params)
-        return cursor.fetchone()[0]
+        count: int = cursor.fetchone()[0]
+    return count
 
 
 def _classify(
-    organization_id,
-    broken,
+    organization_id: int | None,
+    broken: Callable[[str, int, str], VerifyResult],
     head_seq: int,
     prev_seq: int,
     prev_hash: str,

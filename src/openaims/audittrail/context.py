@@ -10,15 +10,16 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_current: contextvars.ContextVar[dict | None] = contextvars.ContextVar("aims_audit_context", default=None)
+# Channel metadata: {"via": "web" | "api" | "cli", "ip": ..., "request_id": ...}, all plain strings.
+_current: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("aims_audit_context", default=None)
 
 
-def current() -> dict:
+def current() -> dict[str, str]:
     return dict(_current.get() or {})
 
 
 @contextmanager
-def audit_context(**values) -> Iterator[None]:
+def audit_context(**values: str | None) -> Iterator[None]:
     merged = {**(current()), **{k: v for k, v in values.items() if v is not None}}
     token = _current.set(merged)
     try:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
 
+if TYPE_CHECKING:
+    from openaims.accounts.models import User
+    from openaims.tenancy.models import Organization
+
 GENESIS_HASH = "0" * 64
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def for_organization(self, organization) -> AuditEventQuerySet:
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def for_organization(self, organization: Organization | None) -> AuditEventQuerySet:
         return self.filter(organization=organization)
 
-    def for_user(self, user) -> AuditEventQuerySet:
+    def for_user(self, user: User) -> AuditEventQuerySet:
         return self.filter(organization__memberships__user=user)
 
-    def for_object(self, organization, object_type: str, object_id) -> AuditEventQuerySet:
+    def for_object(self, organization: Organization, object_type: str, object_id: object) -> AuditEventQuerySet:
         return self.filter(organization=organization, object_type=object_type, object_id=str(object_id))
 
 
@@ -71,16 +76,18 @@ class AuditEvent(models.Model):
         return datetime.fromtimestamp(self.occurred_at_us / 1_000_000, tz=UTC)
 
     @property
-    def changes_dict(self) -> dict:
+    def changes_dict(self) -> dict[str, Any]:
         import json
 
-        return json.loads(self.changes)
+        changes: dict[str, Any] = json.loads(self.changes)
+        return changes
 
     @property
-    def context_dict(self) -> dict:
+    def context_dict(self) -> dict[str, Any]:
         import json
 
-        return json.loads(self.context)
+        context: dict[str, Any] = json.loads(self.context)
+        return context
 
 
 class AuditChainHead(models.Model):

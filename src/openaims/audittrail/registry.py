@@ -8,22 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.http import Http404
+
+if TYPE_CHECKING:
+    from openaims.tenancy.models import Tenant
+
+# (tenant, object_id) -> the object; raises Http404 outside the tenant.
+Lookup = Callable[["Tenant", str], models.Model]
+# (tenant, obj) -> URL of the object's own page; obj is the lookup's result, typed by each app as its model.
+UrlOf = Callable[["Tenant", Any], str]
 
 
 @dataclass(frozen=True)
 class ObjectType:
     label: str  # app_label.modelname, as stored in AuditEvent.object_type
     title: str
-    lookup: Callable  # (tenant, object_id: str) -> model instance; raises Http404 outside the tenant
-    url: Callable | None = None  # (tenant, obj) -> URL of the object's own page
+    lookup: Lookup
+    url: UrlOf | None = None
 
 
 _types: dict[str, ObjectType] = {}
 
 
-def register(label: str, title: str, lookup: Callable, url: Callable | None = None) -> None:
+def register(label: str, title: str, lookup: Lookup, url: UrlOf | None = None) -> None:
     _types[label] = ObjectType(label, title, lookup, url)
 
 
@@ -73,9 +83,9 @@ def action_label(label: str, action: str) -> str:
     return _action_labels.get(label, {}).get(action) or COMMON_ACTIONS.get(action) or _humanize(action)
 
 
-def labelled_changes(label: str, changes: dict) -> list[tuple[str, str, object, object]]:
+def labelled_changes(label: str, changes: dict[str, Any]) -> list[tuple[str, str, object, object]]:
     """[(field, label, before, after)] for a history entry; values that did not change are left out."""
-    rows = []
+    rows: list[tuple[str, str, object, object]] = []
     for field, pair in changes.items():
         before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
         if before == after:
@@ -94,7 +104,7 @@ def all_types() -> list[ObjectType]:
     return sorted(_types.values(), key=lambda t: t.title)
 
 
-def resolve(tenant, label: str, object_id: str):
+def resolve(tenant: Tenant, label: str, object_id: str) -> tuple[ObjectType, models.Model]:
     kind = get(label)
     if not str(object_id).isdigit():
         raise Http404("No such object")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from openaims.audittrail.models import AuditEvent
+from openaims.audittrail.models import AuditEvent, AuditEventQuerySet
+
+if TYPE_CHECKING:
+    from openaims.tenancy.models import Organization
 
 
 @dataclass
@@ -22,8 +26,8 @@ class EventFilter:
     until: date | None = None
 
     @classmethod
-    def from_query(cls, params) -> EventFilter:
-        def day(name):
+    def from_query(cls, params: Mapping[str, str]) -> EventFilter:
+        def day(name: str) -> date | None:
             try:
                 return date.fromisoformat(params.get(name, ""))
             except ValueError:
@@ -44,7 +48,7 @@ def _day_us(day: date, end: bool) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def events_for_organization(organization, flt: EventFilter | None = None):
+def events_for_organization(organization: Organization, flt: EventFilter | None = None) -> AuditEventQuerySet:
     events = AuditEvent.objects.for_organization(organization)
     flt = flt or EventFilter()
     if flt.action:
@@ -62,7 +66,7 @@ def events_for_organization(organization, flt: EventFilter | None = None):
     return events.order_by("-seq")
 
 
-def event_dict(event: AuditEvent) -> dict:
+def event_dict(event: AuditEvent) -> dict[str, Any]:
     """The exported form of an event: every hashed field, so a reader can re-verify the chain offline."""
     return {
         "seq": event.seq,
@@ -84,13 +88,13 @@ def event_dict(event: AuditEvent) -> dict:
     }
 
 
-def export_jsonl(events) -> Iterator[str]:
+def export_jsonl(events: AuditEventQuerySet) -> Iterator[str]:
     """JSON Lines, oldest first, streamed in chunks so an export of millions of events stays small in memory."""
     for event in events.order_by("seq").iterator(chunk_size=2000):
         yield json.dumps(event_dict(event), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def distinct_values(organization, field: str) -> list[str]:
+def distinct_values(organization: Organization, field: str) -> list[str]:
     return list(
         AuditEvent.objects.for_organization(organization).order_by(field).values_list(field, flat=True).distinct()
     )

@@ -6,14 +6,25 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
+from django.db.backends.utils import CursorWrapper
 
 from openaims.audittrail.chain import chain_key, event_hash
 from openaims.audittrail.context import current as current_context
 from openaims.audittrail.models import AuditChainHead, AuditEvent
+
+if TYPE_CHECKING:
+    from openaims.tenancy.models import Organization
+
+# Who did it: a person, or nobody (an anonymous failed login, work no person started).
+Actor = AbstractBaseUser | AnonymousUser | None
+# One event's column values in `_FIELDS` order.
+_Row = tuple[Any, ...]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -49,15 +60,16 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     values = {}
     for name in fields:
         model_field = obj._meta.get_field(name)
+        assert isinstance(model_field, models.Field)  # audited fields are the model's own, not reverse relations
         values[name] = getattr(obj, model_field.attname)
     return values
 
 
-def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list]:
+def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for the fields whose value differs; a missing value and "" count as equal."""
     keys = list(dict.fromkeys([*before, *after]))
 
-    def value(side, key):
+    def value(side: Mapping[str, Any], key: str) -> Any:
         found = side.get(key)
         return None if found == "" else found
 
@@ -70,8 +82,8 @@ class EventSpec:
     object_id: str
     object_repr: str
     action: str
-    changes: dict = field(default_factory=dict)
-    actor: Any = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    actor: Actor = None
 
 
 def _locked_head(organization_id: int | None) -> AuditChainHead:
@@ -105,7 +117,7 @@ _FIELDS = (
 )
 
 
-def _values(head: AuditChainHead, organization_id, spec: EventSpec, context: str, now_us: int) -> tuple:
+def _values(head: AuditChainHead, organization_id: int | None, spec: EventSpec, context: str, now_us: int) -> _Row:
     """The next event's column values (in `_FIELDS` order), its hash chained onto `head`, which advances."""
     actor = spec.actor if spec.actor is not None and getattr(spec.actor, "pk", None) else None
     actor_id = actor.pk if actor else None
@@ -148,23 +160,32 @@ def _values(head: AuditChainHead, organization_id, spec: EventSpec, context: str
     )
 
 
-def _build(head: AuditChainHead, organization_id, spec: EventSpec, context: str, now_us: int) -> AuditEvent:
+def _build(head: AuditChainHead, organization_id: int | None, spec: EventSpec, context: str, now_us: int) -> AuditEvent:
     values = _values(head, organization_id, spec, context, now_us)
-    return AuditEvent(
-        **{AuditEvent._meta.get_field(name).attname: value for name, value in zip(_FIELDS, values, strict=True)}
-    )
+    return AuditEvent(**{_field(name).attname: value for name, value in zip(_FIELDS, values, strict=True)})
 
 
-def _inserter(cursor) -> Callable[[list[tuple]], None]:
+def _field(name: str) -> models.Field[Any, Any]:
+    model_field = AuditEvent._meta.get_field(name)
+    assert isinstance(model_field, models.Field)  # every name in _FIELDS is a column of AuditEvent
+    return model_field
+
+
+def _column(name: str) -> str:
+    column = _field(name).column
+    assert column is not None  # concrete fields always have one
+    return column
+
+
+def _inserter(cursor: CursorWrapper) -> Callable[[list[_Row]], None]:
     """A function that inserts a batch of `_values` rows: COPY on PostgreSQL, one prepared INSERT elsewhere."""
-    meta = AuditEvent._meta
     quote = connection.ops.quote_name
-    table = quote(meta.db_table)
-    columns = ", ".join(quote(meta.get_field(name).column) for name in _FIELDS)
+    table = quote(AuditEvent._meta.db_table)
+    columns = ", ".join(quote(_column(name)) for name in _FIELDS)
     raw = getattr(cursor, "cursor", None)
-    if connection.vendor == "postgresql" and hasattr(raw, "copy"):  # psycopg 3
+    if raw is not None and connection.vendor == "postgresql" and hasattr(raw, "copy"):  # psycopg 3
 
-        def copy(batch: list[tuple]) -> None:
+        def copy(batch: list[_Row]) -> None:
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as out:
                 for row in batch:
                     out.write_row(row)
@@ -176,8 +197,8 @@ def _inserter(cursor) -> Callable[[list[tuple]], None]:
 
 def record_event(
     *,
-    actor,
-    organization,
+    actor: Actor,
+    organization: Organization | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str | None = None,
@@ -206,7 +227,7 @@ def record_event(
     return event
 
 
-def record_events_bulk(*, organization, specs: Iterable[EventSpec], batch_size: int = 5000) -> int:
+def record_events_bulk(*, organization: Organization | None, specs: Iterable[EventSpec], batch_size: int = 5000) -> int:
     """Append many events in one transaction (bulk imports, benchmarks); returns how many.
 
     Rows go in as plain tuples (COPY on PostgreSQL, one prepared INSERT run with `executemany`
@@ -219,7 +240,7 @@ def record_events_bulk(*, organization, specs: Iterable[EventSpec], batch_size: 
     now = time.time_ns
     with transaction.atomic():
         head = _locked_head(organization_id)
-        batch: list[tuple] = []
+        batch: list[_Row] = []
         with connection.cursor() as cursor:
             insert = _inserter(cursor)
             for spec in specs:

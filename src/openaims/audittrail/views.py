@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -10,12 +11,12 @@ from openaims.audittrail.selectors import EventFilter, distinct_values, events_f
 from openaims.comments.forms import CommentForm
 from openaims.comments.models import Comment
 from openaims.lib.pagination import paginate, query_without_page
-from openaims.tenancy.access import tenant_view
+from openaims.tenancy.access import TenantRequest, tenant_view
 from openaims.tenancy.roles import Perm
 
 
 @tenant_view(Perm.AUDIT_LOG)
-def log_view(request):
+def log_view(request: TenantRequest) -> HttpResponseBase:
     org = request.tenant.organization
     flt = EventFilter.from_query(request.GET)
     page = paginate(request, events_for_organization(org, flt).select_related(None), per_page=50)
@@ -31,7 +32,7 @@ def log_view(request):
 
 
 @tenant_view(Perm.AUDIT_LOG)
-def export_view(request):
+def export_view(request: TenantRequest) -> HttpResponseBase:
     org = request.tenant.organization
     events = events_for_organization(org, EventFilter.from_query(request.GET))
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
@@ -41,21 +42,22 @@ def export_view(request):
 
 
 @tenant_view(Perm.AUDIT_LOG)
-def verify_view(request):
+def verify_view(request: TenantRequest) -> HttpResponseBase:
     result = verify_chain(request.tenant.organization.pk)
     return render(request, "audittrail/_verify.html", {"result": result})
 
 
 @tenant_view(Perm.READ)
-def history_view(request, object_type: str, object_id: str):
+def history_view(request: TenantRequest, object_type: str, object_id: str) -> HttpResponseBase:
     """The history of one object: every audit event filed under it, and its comments."""
     tenant = request.tenant
     kind, obj = registry.resolve(tenant, object_type, object_id)
     events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))
     page = paginate(request, events, per_page=50)
     for event in page.object_list:
-        event.action_label = registry.action_label(kind.label, event.action)
-        event.labelled_changes = registry.labelled_changes(kind.label, event.changes_dict)
+        # Attached to the row for the template, which reads them beside the event's own fields.
+        event.action_label = registry.action_label(kind.label, event.action)  # type: ignore[attr-defined]
+        event.labelled_changes = registry.labelled_changes(kind.label, event.changes_dict)  # type: ignore[attr-defined]
     comments = Comment.objects.for_object(tenant.organization, kind.label, obj.pk).select_related("author")
     context = {
         "kind": kind,

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.urls import reverse
+
+from openaims.web import nav
 
 
 class CatalogConfig(AppConfig):
@@ -7,8 +10,4 @@ class CatalogConfig(AppConfig):
     verbose_name = "Framework catalog"
 
     def ready(self) -> None:
-        from django.urls import reverse
-
-        from openaims.web import nav
-
         nav.register("catalog", "Frameworks", lambda t: reverse("catalog:frameworks", args=[t.organization.slug]))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+if TYPE_CHECKING:
+    from openaims.tenancy.models import Organization
 
-class CommentQuerySet(models.QuerySet):
-    def for_object(self, organization, object_type: str, object_id) -> CommentQuerySet:
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def for_object(self, organization: Organization, object_type: str, object_id: object) -> CommentQuerySet:
         return self.filter(organization=organization, object_type=object_type, object_id=str(object_id))
 
 

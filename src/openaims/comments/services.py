@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import models, transaction
 
+from openaims.accounts.models import User
 from openaims.audittrail.services import object_type_of, record_event
 from openaims.comments.models import Comment
 from openaims.lib.errors import ServiceError
+from openaims.tenancy.models import Organization
 
 MAX_COMMENT = 10_000
 
 
-def comment_add(*, actor, organization, target, body: str) -> Comment:
+def comment_add(*, actor: User, organization: Organization, target: models.Model, body: str) -> Comment:
     """Add a comment to `target` (an object already resolved inside the organization)."""
     body = (body or "").strip()
     if not body:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -9,13 +10,13 @@ from openaims.audittrail import registry
 from openaims.comments.forms import CommentForm
 from openaims.comments.services import comment_add
 from openaims.lib.errors import ServiceError
-from openaims.tenancy.access import tenant_view
+from openaims.tenancy.access import TenantRequest, tenant_view
 from openaims.tenancy.roles import Perm
 
 
 @tenant_view(Perm.COMMENT)
 @require_POST
-def comment_add_view(request, object_type: str, object_id: str):
+def comment_add_view(request: TenantRequest, object_type: str, object_id: str) -> HttpResponse:
     tenant = request.tenant
     kind, obj = registry.resolve(tenant, object_type, object_id)
     form = CommentForm(request.POST)

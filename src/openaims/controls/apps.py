@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.urls import reverse
+
+from openaims.audittrail import registry
+from openaims.web import nav
 
 
 class ControlsConfig(AppConfig):
@@ -7,20 +11,18 @@ class ControlsConfig(AppConfig):
     verbose_name = "Controls and Statement of Applicability"
 
     def ready(self) -> None:
-        from django.urls import reverse
-
-        # PDF and OSCAL register themselves in exports.FORMATS when imported.
+        # Imported here, not at the top: these import models, which exist only once the app registry is ready.
+        # oscal and pdf register their export formats in exports.FORMATS when imported.
         import openaims.controls.oscal
         import openaims.controls.pdf  # noqa: F401
-        from openaims.audittrail import registry
         from openaims.controls.access import (
             get_control_for_tenant,
             get_evidence_for_tenant,
             get_soa_version_by_pk_for_tenant,
         )
         from openaims.controls.services import SOA_SIGNOFF_KIND, soa_signoff_decided
+        from openaims.controls.system_links import register_control_links
         from openaims.signoff import registry as signoff_registry
-        from openaims.web import nav
 
         signoff_registry.register(SOA_SIGNOFF_KIND, on_decided=soa_signoff_decided, label="SoA version")
 
@@ -58,6 +60,7 @@ class ControlsConfig(AppConfig):
             get_soa_version_by_pk_for_tenant,
             lambda t, obj: reverse("controls:version", args=[t.organization.slug, obj.number]),
         )
+        register_control_links()
 
         nav.register(
             "6", "Controls", lambda t: reverse("controls:list", args=[t.organization.slug]), clause="6.1.3", order=20

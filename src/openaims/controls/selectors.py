@@ -21,7 +21,8 @@ from openaims.controls.models import (
     ControlSystem,
     ImplementationStatus,
 )
-from openaims.risk.models import RiskControl
+from openaims.controls.reasons import treatments_by_control
+from openaims.inventory.models import AISystem
 
 LEGAL_FRAMEWORKS = {"urn:openaims:framework:eu-ai-act"}
 
@@ -83,11 +84,7 @@ def soa_rows(organization, today=None) -> list[SoARow]:
     counted in SQL, because building thousands of model instances per page view is what costs time."""
     today = today or timezone.localdate()
     controls = controls_for_register(organization).order_by("order", "ref_id")
-    risks: dict[int, list[str]] = defaultdict(list)
-    for control_id, title in RiskControl.objects.filter(organization=organization).values_list(
-        "control_id", "risk__title"
-    ):
-        risks[control_id].append(title)
+    risks = treatments_by_control(organization)
     requirements: dict[int, list[str]] = defaultdict(list)
     legal: dict[int, list[str]] = defaultdict(list)
     for control_id, framework_ref, framework_urn, ref_id, title in (
@@ -156,8 +153,6 @@ def control_systems(control) -> list:
 
 def linkable_systems(control) -> list:
     """The organization's AI systems the control does not apply to yet, for a picker (one query)."""
-    from openaims.inventory.models import AISystem
-
     return list(
         AISystem.objects.filter(organization_id=control.organization_id)
         .exclude(control_links__control=control)

@@ -25,6 +25,7 @@ from openaims.controls.models import (
     SoAStatus,
     SoAVersion,
 )
+from openaims.controls.selectors import soa_rows
 from openaims.lib.errors import Conflict, ServiceError, full_clean_or_raise
 from openaims.signoff.services import signoff_request, validate_approver
 from openaims.tenancy.numbering import next_number
@@ -323,8 +324,6 @@ def soa_publish(*, actor, organization, approver, note: str = "", confirm_undeci
     The version is "awaiting sign-off" until the approver signs (then it is the approved SoA) or returns
     it. Undecided controls are refused unless `confirm_undecided`; the refusal lists them.
     """
-    from openaims.controls.selectors import soa_rows
-
     validate_approver(organization=organization, requester=actor, approver=approver)
     rows = [row.as_dict() for row in soa_rows(organization)]
     if not rows:

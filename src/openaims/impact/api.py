@@ -15,6 +15,8 @@ from openaims.impact import selectors, services
 from openaims.impact.access import get_assessment_for_tenant, get_impact_for_tenant
 from openaims.impact.models import Impact, ImpactAssessment, ImpactKind, Trigger
 from openaims.impact.models import Status as AssessmentStatus
+from openaims.inventory.access import get_system_for_tenant
+from openaims.risk.access import get_risk_for_tenant
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["impact assessments"])
@@ -174,14 +176,11 @@ def _detail(tenant, pk) -> dict:
 def _risk(tenant, risk_id):
     if risk_id is None:
         return None
-    from openaims.risk.access import get_risk_for_tenant
 
     return get_risk_for_tenant(tenant, risk_id)
 
 
 def _system(tenant, system_id):
-    from openaims.inventory.access import get_system_for_tenant
-
     return get_system_for_tenant(tenant, system_id)
 
 

@@ -1,4 +1,9 @@
 from django.apps import AppConfig
+from django.urls import reverse
+
+from openaims.audittrail import registry
+from openaims.inventory import panels
+from openaims.web import nav
 
 
 class ImpactConfig(AppConfig):
@@ -7,11 +12,10 @@ class ImpactConfig(AppConfig):
     verbose_name = "AI system impact assessment"
 
     def ready(self) -> None:
-        from django.urls import reverse
-
-        from openaims.audittrail import registry
+        # Imported here, not at the top: these import models, which exist only once the app registry is ready.
         from openaims.impact.access import get_assessment_for_tenant, get_impact_by_pk_for_tenant
-        from openaims.web import nav
+        from openaims.impact.catalog import impact_catalog
+        from openaims.impact.panels import system_impact_panel
 
         def assessment_url(tenant, assessment):
             return reverse("impact:assessment", args=[tenant.organization.slug, assessment.pk])
@@ -21,17 +25,12 @@ class ImpactConfig(AppConfig):
 
         registry.register("impact.impactassessment", "Impact assessment", get_assessment_for_tenant, assessment_url)
         registry.register("impact.impact", "Impact (benefit or harm)", get_impact_by_pk_for_tenant, impact_url)
-        from openaims.impact.catalog import impact_catalog
-
         registry.register_labels(
             "impact.impactassessment",
             fields={"trigger": "Trigger", "system": "AI system", "version": "Version", "template": "Template"},
             actions={"submit": "Submitted for approval", "approve": "Approved", "return": "Returned"},
             resolve=lambda field: impact_catalog().field_label(field),
         )
-        from openaims.impact.panels import system_impact_panel
-        from openaims.inventory import panels
-
         panels.register("impact", "impact/_system_impact_panel.html", system_impact_panel, order=20)
         nav.register(
             "8",
@@ -44,11 +43,9 @@ class ImpactConfig(AppConfig):
 
     @staticmethod
     def _register_gate_item() -> None:
-        try:
-            from openaims.inventory.gates import GateResult, SystemFact, register_item
-        except ImportError:
-            return
+        # Imported here, not at the top: they import models (see ready()).
         from openaims.impact.selectors import gate_facts
+        from openaims.inventory.lifecycle.items import GateResult, SystemFact, register_item
 
         fact = SystemFact("impact_assessment_approved", gate_facts, default=(False, "No impact assessment yet."))
 

@@ -14,6 +14,9 @@ from openaims.impact.services import (
     impact_assessment_submit,
     impact_assessment_update,
 )
+from openaims.inventory.models import AISystem
+from openaims.risk.models import Risk
+from openaims.tenancy.models import Organization
 
 ORG = "acme-health"
 
@@ -156,10 +159,6 @@ DEMO = {
 
 def seed_demo_impact(users: dict) -> int:
     """Create the demo assessments that are missing; returns how many were made."""
-    from openaims.inventory.models import AISystem
-    from openaims.risk.models import Risk
-    from openaims.tenancy.models import Organization
-
     org = Organization.objects.filter(slug=ORG).first()
     if org is None:
         return 0

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Value
 
 from openaims.impact.models import ImpactAssessment, Status
+from openaims.inventory.models import AIModel, AISystem, Dataset
 
 SIGNIFICANT_FIELDS = ("stage", "purpose", "intended_use")
 
@@ -26,8 +27,6 @@ def _hash(data) -> str:
 
 def parts_of(system_pks) -> dict[int, dict[str, list]]:
     """{system pk: {"models": [[name, version], ...], "datasets": [name, ...]}} in one query."""
-    from openaims.inventory.models import AIModel, Dataset
-
     pks = list(system_pks)
     found: dict[int, dict[str, list]] = {pk: {"models": [], "datasets": []} for pk in pks}
     if not pks:
@@ -140,8 +139,6 @@ def assessments(organization, flt: ListFilter | None = None):
 
 def gate_facts(system_pks) -> dict[int, tuple[bool, str]]:
     """{system pk: (ok, detail)} for the gate item 'impact assessment approved', in three queries."""
-    from openaims.inventory.models import AISystem
-
     pks = list(system_pks)
     latest: dict[int, ImpactAssessment] = {}
     for assessment in ImpactAssessment.objects.filter(system_id__in=pks).only(

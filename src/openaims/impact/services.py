@@ -21,7 +21,10 @@ from openaims.audittrail.services import Action, diff, record_event, snapshot
 from openaims.impact import selectors
 from openaims.impact.catalog import impact_catalog
 from openaims.impact.models import EDITABLE, Impact, ImpactAssessment, ImpactKind, Status, Trigger
+from openaims.inventory.models import RiskClass
+from openaims.inventory.vocabulary import vocabulary
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
+from openaims.risk.services import risk_create
 from openaims.tenancy.models import Membership
 from openaims.tenancy.numbering import next_number
 from openaims.tenancy.roles import Perm, has_perm
@@ -89,16 +92,11 @@ def _locked(assessment: ImpactAssessment) -> ImpactAssessment:
 
 def fria_applies(system) -> bool:
     """EU AI Act Art. 27: the organization deploys (EU sense) a system classified high-risk."""
-    from openaims.inventory.models import RiskClass
-    from openaims.inventory.vocabulary import vocabulary
-
     role = vocabulary().role(system.role)
     return bool(role and "deployer" in (role.eu_ai_act or []) and system.risk_class == RiskClass.HIGH_RISK)
 
 
 def _summaries(system) -> dict[str, str]:
-    from openaims.inventory.vocabulary import vocabulary
-
     vocab = vocabulary()
     models = [
         f"{m.name} {m.version}".strip() + (f" ({m.model_type})" if m.model_type else "") for m in system.models.all()
@@ -504,8 +502,6 @@ def _clean_impact(assessment, values: dict, current: Impact | None) -> dict:
 
 def _link_risk(actor, assessment, impact: Impact) -> None:
     """A harm rated high feeds the risk register: create a risk for the system unless one is linked."""
-    from openaims.risk.services import risk_create
-
     if impact.kind != ImpactKind.HARM or impact.risk_id or not impact_catalog().scale.is_high(impact.level):
         return
     system = assessment.system

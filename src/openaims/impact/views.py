@@ -14,10 +14,12 @@ from openaims.impact.access import get_assessment_for_tenant, get_impact_for_ten
 from openaims.impact.catalog import impact_catalog
 from openaims.impact.forms import ApproveForm, CreateForm, ImpactAddForm, ImpactForm, ReturnForm
 from openaims.impact.models import Impact, ImpactAssessment, Status, Trigger
+from openaims.inventory.models import AISystem
 from openaims.lib import pdf
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.pagination import paginate, query_without_page
+from openaims.risk.models import Risk, RiskStatus, RiskSystem
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.roles import Perm
 
@@ -48,8 +50,6 @@ def list_view(request):
 
 
 def _unassessed_systems(org):
-    from openaims.inventory.models import AISystem
-
     assessed = ImpactAssessment.objects.filter(organization=org).values("system_id")
     return list(AISystem.objects.filter(organization=org).exclude(pk__in=assessed).order_by("number"))
 
@@ -182,8 +182,6 @@ def _impact_values(form) -> dict:
 def _open_risks(assessment):
     """The organization's open risks, the system's first: the choices for linking a harm (one query)."""
     from django.db.models import Exists, OuterRef
-
-    from openaims.risk.models import Risk, RiskStatus, RiskSystem
 
     names_system = RiskSystem.objects.filter(risk=OuterRef("pk"), system_id=assessment.system_id)
     return list(

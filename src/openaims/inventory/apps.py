@@ -1,4 +1,8 @@
 from django.apps import AppConfig
+from django.urls import reverse
+
+from openaims.audittrail import registry
+from openaims.web import nav
 
 
 class InventoryConfig(AppConfig):
@@ -7,9 +11,7 @@ class InventoryConfig(AppConfig):
     verbose_name = "AI system inventory"
 
     def ready(self) -> None:
-        from django.urls import reverse
-
-        from openaims.audittrail import registry
+        # Imported here, not at the top: these import models, which exist only once the app registry is ready.
         from openaims.inventory.access import (
             get_component_for_tenant,
             get_dataset_for_tenant,
@@ -18,7 +20,8 @@ class InventoryConfig(AppConfig):
             get_supplier_for_tenant,
             get_system_for_tenant,
         )
-        from openaims.web import nav
+        from openaims.inventory.lifecycle.builtin import register_builtin_items
+        from openaims.inventory.views.lifecycle import register_nav as register_lifecycle_nav
 
         def system_url(tenant, system):
             return reverse("inventory:system", args=[tenant.organization.slug, system.pk])
@@ -51,6 +54,5 @@ class InventoryConfig(AppConfig):
             order=30,
         )
         # Other inventory concerns register their pages and history types below.
-        from openaims.inventory.views.lifecycle import register_nav as register_lifecycle_nav
-
+        register_builtin_items()
         register_lifecycle_nav()

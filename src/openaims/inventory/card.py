@@ -23,8 +23,7 @@ from django.utils.text import slugify
 
 from openaims.audittrail.services import record_event
 from openaims.catalog.models import CatalogNode
-from openaims.controls.models import ImplementationStatus
-from openaims.controls.selectors import system_controls
+from openaims.inventory.control_links import control_links
 from openaims.inventory.models import AISystem, RiskClass, SystemCardVersion
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib import pdf
@@ -40,7 +39,6 @@ MARKDOWN_TEMPLATE = "inventory/card.md"
 PDF_TEMPLATE = "inventory/card_pdf.html"
 PUBLISH_ACTION = "publish_card"
 
-_STATUS = dict(ImplementationStatus.choices)
 _RISK_CLASS = dict(RiskClass.choices)
 
 
@@ -192,7 +190,10 @@ def _classification(card: _Card, system: AISystem) -> dict | None:
 
 
 def card_content(system: AISystem) -> dict:
-    """The card's sections from the register, as plain JSON-ready data (a fixed number of queries)."""
+    """The card's sections from the register, as plain JSON-ready data (a fixed number of queries).
+
+    The register is read once here; each numbered section is one step below, in the card's order.
+    """
     vocab = vocabulary()
     stages = lifecycle()
     card = _Card()
@@ -200,11 +201,41 @@ def card_content(system: AISystem) -> dict:
     datasets = list(system.datasets.all())
     components = list(system.components.select_related("supplier"))
     resources = list(system.resources.all())
-    controls = system_controls(system)
+    links = control_links()
+    controls = links.for_system(system)
     transitions = list(system.transitions.select_related("actor")[:RECENT_TRANSITIONS])
-    business_owner, technical_owner = system.business_owner, system.technical_owner
 
-    # 1. Identification
+    _section_identification(card, system, vocab, stages)
+    _section_intended_use(card, system)
+    _section_technique(card, system, vocab)
+    classification = _classification(card, system)
+    _section_models(card, models)
+    _section_data(card, datasets, vocab)
+    _section_components(card, components, vocab)
+    _section_resources(card, resources, vocab)
+    _section_evaluation(card, models)
+    _section_limitations(card, system, datasets, classification)
+    _section_oversight(card, system, vocab)
+    _section_controls(card, controls, links)
+    _section_lifecycle(card, system, transitions, stages)
+    _section_contacts(card, system)
+
+    return {
+        "format": FORMAT,
+        "system": {
+            "id": system.pk,
+            "ref": system.ref,
+            "name": system.name,
+            "version": system.version,
+            "organization": system.organization.name,
+        },
+        "sections": card.sections,
+        "gaps": card.gaps,
+    }
+
+
+def _section_identification(card, system, vocab, stages) -> None:
+    """1. Identification"""
     section = card.section("identification", "Identification", "A.4.2, A.6.2.7")
     role = vocab.role(system.role)
     role_text = role.label if role else system.role
@@ -217,12 +248,18 @@ def card_content(system: AISystem) -> dict:
     section.field("stage", "Life-cycle stage", stages.label(system.stage))
     section.field("role", "Organization's role", role_text)
     section.field("criticality", "Criticality", vocab.label("criticality", system.criticality))
-    section.field("business_owner", "Business owner", business_owner.display_name if business_owner else None)
-    section.field("technical_owner", "Technical owner", technical_owner.display_name if technical_owner else None)
+    section.field(
+        "business_owner", "Business owner", system.business_owner.display_name if system.business_owner else None
+    )
+    section.field(
+        "technical_owner", "Technical owner", system.technical_owner.display_name if system.technical_owner else None
+    )
     section.field("deployment_environment", "Deployment environment", system.deployment_environment)
     section.field("geography", "Where it is used", system.geography)
 
-    # 2. Intended use
+
+def _section_intended_use(card, system) -> None:
+    """2. Intended use"""
     section = card.section("intended_use", "Intended use", "A.6.2.2, A.9.4")
     section.field("purpose", "Purpose", system.purpose)
     section.field("intended_use", "Intended use", system.intended_use)
@@ -236,7 +273,9 @@ def card_content(system: AISystem) -> dict:
         "misuse listed.",
     )
 
-    # 3. Technique and automation
+
+def _section_technique(card, system, vocab) -> None:
+    """3. Technique and automation"""
     section = card.section("technique", "Technique and automation", "A.6.2.3")
     section.field("technique", "Technique", vocab.label("techniques", system.technique))
     section.field(
@@ -245,10 +284,9 @@ def card_content(system: AISystem) -> dict:
         vocab.label("automation_levels", system.automation_level) if system.automation_level else None,
     )
 
-    # 4. EU AI Act classification
-    classification = _classification(card, system)
 
-    # 5. Models
+def _section_models(card, models) -> None:
+    """5. Models"""
     section = card.section("models", "Models", "A.6.2.7")
     for model in models:
         title = f"{model.name} {model.version}".strip()
@@ -261,7 +299,9 @@ def card_content(system: AISystem) -> dict:
     if not models:
         section.empty("No model recorded.", gap=True)
 
-    # 6. Data
+
+def _section_data(card, datasets, vocab) -> None:
+    """6. Data"""
     section = card.section("data", "Data", "A.7.2 to A.7.6")
     for dataset in datasets:
         title = dataset.name
@@ -285,7 +325,9 @@ def card_content(system: AISystem) -> dict:
     if not datasets:
         section.empty("No dataset recorded.", gap=True)
 
-    # 7. Third-party components and suppliers
+
+def _section_components(card, components, vocab) -> None:
+    """7. Third-party components and suppliers"""
     section = card.section("components", "Third-party components and suppliers", "A.10.2, A.10.3")
     for component in components:
         title = component.name
@@ -305,7 +347,9 @@ def card_content(system: AISystem) -> dict:
     if not components:
         section.empty("No third-party component recorded.", gap=False)
 
-    # 8. Resources
+
+def _section_resources(card, resources, vocab) -> None:
+    """8. Resources"""
     section = card.section("resources", "Resources", "A.4.2 to A.4.6")
     for resource in resources:
         title = resource.name
@@ -315,7 +359,9 @@ def card_content(system: AISystem) -> dict:
     if not resources:
         section.empty("No resource recorded.", gap=True)
 
-    # 9. Evaluation
+
+def _section_evaluation(card, models) -> None:
+    """9. Evaluation"""
     section = card.section("evaluation", "Evaluation", "A.6.2.4")
     section.note(NO_EVALUATION)
     section.field(
@@ -326,7 +372,9 @@ def card_content(system: AISystem) -> dict:
         missing="No model recorded",
     )
 
-    # 10. Limitations
+
+def _section_limitations(card, system, datasets, classification) -> None:
+    """10. Limitations"""
     section = card.section("limitations", "Limitations", "A.6.2.7")
     # The same register field as under intended use: its gap is counted there once.
     section.field("foreseeable_misuse", "Foreseeable misuse", system.foreseeable_misuse, gap=False)
@@ -361,7 +409,9 @@ def card_content(system: AISystem) -> dict:
             classification["conditions"],
         )
 
-    # 11. Human oversight
+
+def _section_oversight(card, system, vocab) -> None:
+    """11. Human oversight"""
     section = card.section("oversight", "Human oversight", "A.9.2, A.9.4")
     section.field(
         "oversight_mode",
@@ -370,17 +420,21 @@ def card_content(system: AISystem) -> dict:
     )
     section.field("oversight_description", "How people oversee the system", system.oversight_description)
 
-    # 12. Controls
+
+def _section_controls(card, controls, links) -> None:
+    """12. Controls"""
     section = card.section("controls", "Controls that apply", "6.1.3")
     section.field(
         "controls",
         "Controls",
-        [f"{c.ref_id} {c.title} — {_STATUS.get(c.status, c.status)}" for c in controls],
+        [f"{c.ref_id} {c.title} — {links.status_label(c.status)}" for c in controls],
         gap=False,
         missing="No control linked to this system",
     )
 
-    # 13. Life cycle
+
+def _section_lifecycle(card, system, transitions, stages) -> None:
+    """13. Life cycle"""
     section = card.section("lifecycle", "Life cycle", "A.6.2")
     section.field("stage", "Current stage", stages.label(system.stage))
     entries = []
@@ -395,24 +449,13 @@ def card_content(system: AISystem) -> dict:
         entries.append(entry)
     section.field("transitions", "Recent transitions", entries, gap=False, missing="None yet")
 
-    # 14. Contacts
+
+def _section_contacts(card, system) -> None:
+    """14. Contacts"""
     section = card.section("contacts", "Contacts", "A.3.2")
     section.field("organization", "Organization", system.organization.name)
-    section.field("business_owner", "Business owner", _person(business_owner), gap=False)
-    section.field("technical_owner", "Technical owner", _person(technical_owner), gap=False)
-
-    return {
-        "format": FORMAT,
-        "system": {
-            "id": system.pk,
-            "ref": system.ref,
-            "name": system.name,
-            "version": system.version,
-            "organization": system.organization.name,
-        },
-        "sections": card.sections,
-        "gaps": card.gaps,
-    }
+    section.field("business_owner", "Business owner", _person(system.business_owner), gap=False)
+    section.field("technical_owner", "Technical owner", _person(system.technical_owner), gap=False)
 
 
 def content_hash(content: dict) -> str:

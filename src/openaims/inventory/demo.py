@@ -7,11 +7,10 @@ systems and deploys others, and a consumer lender (Northwind Lending) that provi
 from __future__ import annotations
 
 from openaims.catalog.models import Framework
-from openaims.controls.models import Control
-from openaims.controls.services import control_link_system
 from openaims.inventory.card import card_publish
-from openaims.inventory.classification import classification_record
-from openaims.inventory.gates import GateRefused, system_transition
+from openaims.inventory.classification.service import classification_record
+from openaims.inventory.control_links import control_links
+from openaims.inventory.lifecycle.transitions import GateRefused, system_transition
 from openaims.inventory.models import AISystem, SystemCardVersion
 from openaims.inventory.services import part_create, supplier_create, system_create
 from openaims.inventory.vocabulary import lifecycle
@@ -365,8 +364,8 @@ def seed_inventory(users: dict) -> int:
                 owner = Membership.objects.get(organization=org, role="owner").user
                 _walk_life_cycle(system, *LIFECYCLE[system.name], owner)
             for ref_id in CONTROL_SCOPE.get(system.name, []):
-                control = Control.objects.filter(organization=org, ref_id=ref_id).first()
+                control = control_links().for_organization(org).filter(ref_id=ref_id).first()
                 if control is not None:
-                    control_link_system(actor=actor, control=control, system=system)
+                    control_links().link(actor=actor, control=control, system=system)
             made += 1
     return made

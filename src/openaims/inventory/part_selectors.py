@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from openaims.controls.selectors import linkable_controls, system_controls
+from openaims.inventory.control_links import control_links
 from openaims.inventory.models import AIModel, Component, Dataset, Resource, Supplier
 from openaims.inventory.vocabulary import vocabulary
 from openaims.tenancy.roles import Perm
@@ -80,7 +80,8 @@ def parts_panel(tenant, system) -> dict:
 def controls_panel(tenant, system) -> dict:
     """The controls that apply to the system (one query) and, for writers, those that could (one more)."""
     can_write = tenant.can(Perm.WRITE)
-    controls = system_controls(system)
+    links = control_links()
+    controls = links.for_system(system)
     for control in controls:
         control.status_label = control.get_status_display()
         control.applicability_label = control.get_applicability_display()
@@ -91,7 +92,7 @@ def controls_panel(tenant, system) -> dict:
         "controls": controls,
     }
     if can_write:
-        panel["linkable"] = linkable_controls(system)
+        panel["linkable"] = links.linkable(system)
     return panel
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, overload
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 
@@ -11,6 +12,10 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is meant to be shown as it is."""
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return default if value is None or value == "" else value
@@ -67,7 +72,7 @@ def env_secret(name: str) -> str | None:
     return None
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> dict[str, Any]:
     """Turn `postgresql://user:pw@host:port/db?opt=v` or `sqlite:///path` into a Django DATABASES entry."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -104,7 +109,7 @@ def database_from_url(url: str) -> dict:
     )
 
 
-def sqlite_database(path: Path) -> dict:
+def sqlite_database(path: Path) -> dict[str, Any]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),

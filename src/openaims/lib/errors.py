@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import Model
+
 
 class ServiceError(Exception):
     """A request that breaks a rule of the domain; `message` is written for the person who made it."""
@@ -9,7 +14,14 @@ class ServiceError(Exception):
     status = 400
     code = "invalid"
 
-    def __init__(self, message: str, *, field: str | None = None, code: str | None = None, details=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        details: Iterable[Mapping[str, Any]] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -29,7 +41,7 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
-def full_clean_or_raise(obj, exclude=None) -> None:
+def full_clean_or_raise(obj: Model, exclude: Iterable[str] | None = None) -> None:
     """Run the model's validation; report its first problem as a ServiceError naming the field."""
     from django.core.exceptions import ValidationError
 

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 PER_PAGE = 25
 
+T = TypeVar("T")
 
-def paginate(request, queryset, per_page: int = PER_PAGE):
-    """A page of the queryset from ?page=N; out-of-range or junk page numbers fall back sensibly."""
-    paginator = Paginator(queryset, per_page)
+
+def paginate(request: HttpRequest, items: QuerySet[Any, T] | Sequence[T], per_page: int = PER_PAGE) -> Page[T]:
+    """A page of the rows (a queryset or a list) from ?page=N; out-of-range or junk page numbers fall back sensibly."""
+    paginator = Paginator(items, per_page)
     try:
         return paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:
@@ -16,7 +23,7 @@ def paginate(request, queryset, per_page: int = PER_PAGE):
         return paginator.page(paginator.num_pages)
 
 
-def query_without_page(request) -> str:
+def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()

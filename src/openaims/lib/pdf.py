@@ -8,17 +8,19 @@ gets one clear error.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from openaims.lib.errors import ServiceError
 
 
-def _local_only_fetcher(what: str):
+# WeasyPrint ships no type information, so its objects are `Any` here (the document, the fetcher).
+def _local_only_fetcher(what: str) -> Any:
     from weasyprint.urls import URLFetcher
 
-    class LocalOnlyFetcher(URLFetcher):
+    class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # URLFetcher is untyped (Any) to the checker
         """Fetch `data:` URLs only; anything else (http, https, file…) is refused."""
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
             if not url.startswith("data:"):
                 raise ValueError(f"the {what} does not load external resources ({url[:80]})")
             return super().fetch(url, headers)
@@ -26,7 +28,7 @@ def _local_only_fetcher(what: str):
     return LocalOnlyFetcher(allowed_protocols={"data"})
 
 
-def render_document(html: str, *, what: str = "PDF"):
+def render_document(html: str, *, what: str = "PDF") -> Any:
     """The laid-out WeasyPrint document (pages and boxes), before it becomes PDF bytes."""
     try:
         from weasyprint import HTML
@@ -43,4 +45,5 @@ def render_document(html: str, *, what: str = "PDF"):
 
 
 def render_pdf(html: str, *, what: str = "PDF") -> bytes:
-    return render_document(html, what=what).write_pdf()
+    data: bytes = render_document(html, what=what).write_pdf()
+    return data

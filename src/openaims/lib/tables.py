@@ -4,25 +4,32 @@ widths, landscape print fitted to the page width). In both, user text can never 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+# What a cell of an exported table may hold (openpyxl writes each of these natively).
+CellValue = str | int | float | Decimal | datetime.date | None
 
 # Spreadsheet programs run a CSV cell starting with one of these as a formula ("CSV injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _csv_safe(value):
+def _csv_safe(value: CellValue) -> CellValue:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
 
-def table_csv(header: Sequence[str], body: Iterable[Sequence[object]]) -> bytes:
+def table_csv(header: Sequence[str], body: Iterable[Sequence[CellValue]]) -> bytes:
     """Plain UTF-8 with CRLF line ends and one header row; empty cells for None."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -42,7 +49,7 @@ def table_xlsx(
     *,
     sheet_title: str,
     header: Sequence[str],
-    body: Iterable[Sequence[object]],
+    body: Iterable[Sequence[CellValue]],
     widths: Sequence[int],
     wrap: Sequence[bool],
     title: str = "",
@@ -51,6 +58,7 @@ def table_xlsx(
     """The table as workbook bytes; `widths` and `wrap` give each column's width and whether it wraps."""
     workbook = Workbook()
     sheet = workbook.active
+    assert isinstance(sheet, Worksheet)  # a new workbook starts with one plain worksheet; narrows the type
     sheet.title = sheet_title
     for col, text in enumerate(header, start=1):
         cell = sheet.cell(row=1, column=col, value=text)
@@ -72,7 +80,7 @@ def table_xlsx(
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     workbook.properties.title = title or sheet_title
     workbook.properties.creator = "OpenAIMS"
     if description:

@@ -1,4 +1,10 @@
 from django.apps import AppConfig
+from django.urls import reverse
+
+from openaims.audittrail import registry
+from openaims.controls import reasons
+from openaims.inventory import panels
+from openaims.web import nav
 
 
 class RiskConfig(AppConfig):
@@ -7,11 +13,10 @@ class RiskConfig(AppConfig):
     verbose_name = "AI risk"
 
     def ready(self) -> None:
-        from django.urls import reverse
-
-        from openaims.audittrail import registry
+        # Imported here, not at the top: these import models, which exist only once the app registry is ready.
         from openaims.risk.access import get_criteria_by_pk_for_tenant, get_risk_for_tenant
-        from openaims.web import nav
+        from openaims.risk.panels import system_risks_panel
+        from openaims.risk.selectors import control_treatments
 
         registry.register(
             "risk.risk",
@@ -29,17 +34,13 @@ class RiskConfig(AppConfig):
         nav.register("6", "Risk criteria", lambda t: reverse("risk:criteria", args=slug(t)), clause="6.1.1", order=5)
         nav.register("6", "Risk register", lambda t: reverse("risk:register", args=slug(t)), clause="6.1.2", order=10)
         self._register_gate_item()
-        from openaims.inventory import panels
-        from openaims.risk.panels import system_risks_panel
-
         panels.register("risks", "risk/_system_risks_panel.html", system_risks_panel, order=10)
+        reasons.register_treatment("risk", control_treatments)
 
     @staticmethod
     def _register_gate_item() -> None:
-        try:
-            from openaims.inventory.gates import GateResult, SystemFact, register_item
-        except ImportError:  # an inventory without life-cycle gates
-            return
+        # Imported here, not at the top: they import models (see ready()).
+        from openaims.inventory.lifecycle.items import GateResult, SystemFact, register_item
         from openaims.risk.selectors import system_risk_gates
 
         fact = SystemFact("risks_assessed_accepted", system_risk_gates, default=(False, ""))

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from openaims.catalog.models import CatalogNode
 from openaims.risk.criteria import CriteriaData, RiskLevel, default_criteria
 from openaims.risk.models import (
     OPEN_ACTION_STATUSES,
@@ -576,10 +577,13 @@ def _refs(numbers: list[int], limit: int = 5) -> str:
 
 def catalog_nodes(kind: str) -> list:
     """Catalog risk sources or objectives (ISO/IEC 42001 Annex C.3.x / C.2.x, and any other loaded catalog's)."""
-    from openaims.catalog.models import CatalogNode
-
     return list(
         CatalogNode.objects.filter(kind=kind, retired=False)
         .select_related("framework")
         .order_by("framework__name", "order")
     )
+
+
+def control_treatments(organization) -> list[tuple[int, str]]:
+    """(control id, risk title) for every control a risk treatment selects: the SoA's "Risk treatment" reasons."""
+    return list(RiskControl.objects.filter(organization=organization).values_list("control_id", "risk__title"))

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from openaims.audittrail.services import Action, diff, record_event, snapshot
 from openaims.catalog.models import CatalogNode
+from openaims.inventory.models import AISystem
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.risk.criteria import ROLE_AUTHORITY, CriteriaData, default_criteria, parse_criteria
 from openaims.risk.models import (
@@ -346,8 +347,6 @@ def risk_update(*, actor, risk: Risk, **values) -> Risk:
         if "systems" in values:
             old, new = _set_links(RiskSystem, risk, "system_id", _systems(organization, values["systems"]))
             if old != new:
-                from openaims.inventory.models import AISystem
-
                 changes["systems"] = [_labels(AISystem, old, _system_label), _labels(AISystem, new, _system_label)]
         for name, model, kind in (("sources", RiskSource, SOURCE_KIND), ("objectives", RiskObjective, OBJECTIVE_KIND)):
             if name in values:

@@ -6,9 +6,10 @@ from django.http import Http404
 
 from openaims.signoff.models import SignOffRequest
 from openaims.tenancy.access import object_pk
+from openaims.tenancy.models import Tenant
 
 
-def get_signoff_for_tenant(tenant, pk) -> SignOffRequest:
+def get_signoff_for_tenant(tenant: Tenant, pk: str | int) -> SignOffRequest:
     request = (
         SignOffRequest.objects.select_related("requester", "approver", "organization")
         .filter(organization=tenant.organization, pk=object_pk(pk))

@@ -14,6 +14,7 @@ from openaims.signoff import selectors, services
 from openaims.signoff.access import get_signoff_for_tenant
 from openaims.signoff.models import SignOffRequest
 from openaims.signoff.services import MAX_COMMENT
+from openaims.tenancy.access import ApiRequest
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["sign-off"])
@@ -49,11 +50,13 @@ class DecisionIn(Schema):
 
 @router.get("/orgs/{org}/signoffs", response={200: list[SignOffOut], **ERRORS}, summary="Sign-off requests")
 def signoff_list(
-    request,
+    request: ApiRequest,
     org: str,
-    scope: Literal["mine", "all"] = Query("mine", description="mine: pending requests naming me; all: every request"),
+    scope: Literal["mine", "all"] = Query(  # type: ignore[type-arg]  # ninja's Query() is a default marker here
+        "mine", description="mine: pending requests naming me; all: every request"
+    ),
     status: Literal["pending", "signed", "returned", "withdrawn"] | None = None,
-):
+) -> list[SignOffRequest]:
     tenant = tenant_for(request, org, Perm.READ)
     if scope == "mine":
         found = selectors.pending_for(tenant.user, tenant.organization)
@@ -63,27 +66,27 @@ def signoff_list(
 
 
 @router.get("/orgs/{org}/signoffs/{signoff_id}", response={200: SignOffOut, **ERRORS})
-def signoff_get(request, org: str, signoff_id: int):
+def signoff_get(request: ApiRequest, org: str, signoff_id: int) -> SignOffRequest:
     tenant = tenant_for(request, org, Perm.READ)
     return get_signoff_for_tenant(tenant, signoff_id)
 
 
 @router.post("/orgs/{org}/signoffs/{signoff_id}/sign", response={200: SignOffOut, **ERRORS}, summary="Sign it off")
-def signoff_sign(request, org: str, signoff_id: int, payload: DecisionIn):
+def signoff_sign(request: ApiRequest, org: str, signoff_id: int, payload: DecisionIn) -> SignOffRequest:
     tenant = tenant_for(request, org, Perm.APPROVE)
     signoff = get_signoff_for_tenant(tenant, signoff_id)
     return services.signoff_sign(actor=tenant.user, request=signoff, comment=payload.comment)
 
 
 @router.post("/orgs/{org}/signoffs/{signoff_id}/return", response={200: SignOffOut, **ERRORS}, summary="Return it")
-def signoff_return(request, org: str, signoff_id: int, payload: DecisionIn):
+def signoff_return(request: ApiRequest, org: str, signoff_id: int, payload: DecisionIn) -> SignOffRequest:
     tenant = tenant_for(request, org, Perm.APPROVE)
     signoff = get_signoff_for_tenant(tenant, signoff_id)
     return services.signoff_return(actor=tenant.user, request=signoff, comment=payload.comment)
 
 
 @router.post("/orgs/{org}/signoffs/{signoff_id}/withdraw", response={200: SignOffOut, **ERRORS})
-def signoff_withdraw(request, org: str, signoff_id: int, payload: DecisionIn):
+def signoff_withdraw(request: ApiRequest, org: str, signoff_id: int, payload: DecisionIn) -> SignOffRequest:
     tenant = tenant_for(request, org, Perm.READ)
     signoff = get_signoff_for_tenant(tenant, signoff_id)
     return services.signoff_withdraw(actor=tenant.user, request=signoff, comment=payload.comment)

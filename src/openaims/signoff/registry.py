@@ -8,21 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from openaims.lib.errors import ServiceError
+
+if TYPE_CHECKING:
+    from openaims.accounts.models import User
+    from openaims.signoff.models import SignOffRequest
+
+# (actor, request) -> None, inside the sign-off's transaction; request.status is the decision.
+OnDecided = Callable[["User", "SignOffRequest"], None]
 
 
 @dataclass(frozen=True)
 class SubjectKind:
     kind: str
     label: str
-    on_decided: Callable  # (actor, request: SignOffRequest) -> None; request.status is the decision
+    on_decided: OnDecided
 
 
 _kinds: dict[str, SubjectKind] = {}
 
 
-def register(kind: str, *, on_decided: Callable, label: str) -> None:
+def register(kind: str, *, on_decided: OnDecided, label: str) -> None:
     _kinds[kind] = SubjectKind(kind, label, on_decided)
 
 

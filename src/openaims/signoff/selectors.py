@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from openaims.accounts.models import User
 from openaims.signoff.models import SignOffRequest, SignOffStatus
+from openaims.tenancy.models import Organization
 
 
-def _base():
+def _base() -> QuerySet[SignOffRequest]:
     return SignOffRequest.objects.select_related("requester", "approver", "organization")
 
 
-def pending_for(user, organization=None):
+def pending_for(user: User, organization: Organization | None = None) -> QuerySet[SignOffRequest]:
     """The requests waiting on `user` (in one organization, or in all of theirs), oldest first."""
     found = _base().filter(approver=user, status=SignOffStatus.PENDING)
     if organization is not None:
@@ -17,14 +23,14 @@ def pending_for(user, organization=None):
     return found.order_by("requested_at", "pk")
 
 
-def for_organization(organization, *, status: str | None = None):
+def for_organization(organization: Organization, *, status: str | None = None) -> QuerySet[SignOffRequest]:
     found = _base().filter(organization=organization)
     if status:
         found = found.filter(status=status)
     return found.order_by("-requested_at", "-pk")
 
 
-def latest_for_subject(organization, subject_kind: str, subject_id) -> SignOffRequest | None:
+def latest_for_subject(organization: Organization, subject_kind: str, subject_id: object) -> SignOffRequest | None:
     return (
         _base()
         .filter(organization=organization, subject_kind=subject_kind, subject_id=str(subject_id))
@@ -33,7 +39,9 @@ def latest_for_subject(organization, subject_kind: str, subject_id) -> SignOffRe
     )
 
 
-def latest_by_subject(organization, subject_kind: str, subject_ids) -> dict[str, SignOffRequest]:
+def latest_by_subject(
+    organization: Organization, subject_kind: str, subject_ids: Iterable[object]
+) -> dict[str, SignOffRequest]:
     """{subject id: its latest request} for many subjects in one query (lists of versions)."""
     found: dict[str, SignOffRequest] = {}
     for request in (

@@ -8,20 +8,23 @@ withdraws; a decided request never changes again. The owning app is told of ever
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
+from openaims.accounts.models import User
 from openaims.audittrail.services import record_event
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.signoff import registry
 from openaims.signoff.models import SignOffRequest, SignOffStatus
-from openaims.tenancy.models import Membership
+from openaims.tenancy.models import Membership, Organization
 from openaims.tenancy.roles import Perm, has_perm
 
 MAX_COMMENT = 5_000
 
 
-def _may_approve(organization, user) -> bool:
+def _may_approve(organization: Organization, user: User) -> bool:
     role = Membership.objects.filter(organization=organization, user=user).values_list("role", flat=True).first()
     return role is not None and has_perm(role, Perm.APPROVE)
 
@@ -35,7 +38,7 @@ def _comment(comment: str, *, required: bool = False, what: str = "a comment") -
     return comment
 
 
-def _state(request: SignOffRequest) -> dict:
+def _state(request: SignOffRequest) -> dict[str, Any]:
     return {
         "subject": f"{request.subject_kind}:{request.subject_id}",
         "approver": request.approver.get_username(),
@@ -43,7 +46,7 @@ def _state(request: SignOffRequest) -> dict:
     }
 
 
-def validate_approver(*, organization, requester, approver) -> None:
+def validate_approver(*, organization: Organization, requester: User, approver: User | None) -> None:
     """The checks `signoff_request` makes, for callers that want to refuse before writing anything."""
     if approver is None:
         raise ServiceError("name the person who signs this off", field="approver")
@@ -58,12 +61,12 @@ def validate_approver(*, organization, requester, approver) -> None:
 
 def signoff_request(
     *,
-    actor,
-    organization,
+    actor: User,
+    organization: Organization,
     subject_kind: str,
-    subject_id,
+    subject_id: object,
     subject_label: str,
-    approver,
+    approver: User,
     subject_url: str = "",
     comment: str = "",
 ) -> SignOffRequest:
@@ -99,7 +102,7 @@ def signoff_request(
     return request
 
 
-def _decide(*, actor, request: SignOffRequest, status: str, comment: str, action: str) -> SignOffRequest:
+def _decide(*, actor: User, request: SignOffRequest, status: str, comment: str, action: str) -> SignOffRequest:
     with transaction.atomic():
         locked = SignOffRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != SignOffStatus.PENDING:
@@ -128,18 +131,18 @@ def _decide(*, actor, request: SignOffRequest, status: str, comment: str, action
     return locked
 
 
-def signoff_sign(*, actor, request: SignOffRequest, comment: str = "") -> SignOffRequest:
+def signoff_sign(*, actor: User, request: SignOffRequest, comment: str = "") -> SignOffRequest:
     """The named approver signs: the subject becomes approved by this act."""
     return _decide(actor=actor, request=request, status=SignOffStatus.SIGNED, comment=_comment(comment), action="sign")
 
 
-def signoff_return(*, actor, request: SignOffRequest, comment: str) -> SignOffRequest:
+def signoff_return(*, actor: User, request: SignOffRequest, comment: str) -> SignOffRequest:
     """The named approver sends it back, saying why (the comment is required)."""
     comment = _comment(comment, required=True, what="a reason for returning it")
     return _decide(actor=actor, request=request, status=SignOffStatus.RETURNED, comment=comment, action="return")
 
 
-def signoff_withdraw(*, actor, request: SignOffRequest, comment: str = "") -> SignOffRequest:
+def signoff_withdraw(*, actor: User, request: SignOffRequest, comment: str = "") -> SignOffRequest:
     """The requester takes the request back before it is decided."""
     return _decide(
         actor=actor, request=request, status=SignOffStatus.WITHDRAWN, comment=_comment(comment), action="withdraw"

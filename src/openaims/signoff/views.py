@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from openaims.accounts.models import User
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.signoff import selectors, services
 from openaims.signoff.access import get_signoff_for_tenant
 from openaims.signoff.forms import DecisionForm
-from openaims.signoff.models import SignOffStatus
-from openaims.tenancy.access import tenant_view
+from openaims.signoff.models import SignOffRequest, SignOffStatus
+from openaims.tenancy.access import TenantRequest, tenant_view
 from openaims.tenancy.roles import Perm
 
 app_name = "signoff"
 
 
+class Decision(Protocol):
+    """signoff_sign, signoff_return or signoff_withdraw."""
+
+    def __call__(self, *, actor: User, request: SignOffRequest, comment: str) -> SignOffRequest: ...
+
+
 @tenant_view(Perm.READ)
-def inbox_view(request):
+def inbox_view(request: TenantRequest) -> HttpResponse:
     """What waits on me in this organization, what I asked others for, and the organization's recent decisions."""
     tenant = request.tenant
     org = tenant.organization
@@ -34,11 +44,13 @@ def inbox_view(request):
 
 
 @tenant_view(Perm.READ)
-def detail_view(request, pk: int):
+def detail_view(request: TenantRequest, pk: int) -> HttpResponse:
     return _page(request, get_signoff_for_tenant(request.tenant, pk))
 
 
-def _page(request, signoff, *, form=None, status=200):
+def _page(
+    request: TenantRequest, signoff: SignOffRequest, *, form: DecisionForm | None = None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "signoff/detail.html",
@@ -47,7 +59,7 @@ def _page(request, signoff, *, form=None, status=200):
     )
 
 
-def _decide(request, pk: int, service, done: str):
+def _decide(request: TenantRequest, pk: int, service: Decision, done: str) -> HttpResponse:
     signoff = get_signoff_for_tenant(request.tenant, pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
@@ -67,19 +79,19 @@ def _decide(request, pk: int, service, done: str):
 
 @tenant_view(Perm.APPROVE)
 @require_POST
-def sign_view(request, pk: int):
+def sign_view(request: TenantRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, services.signoff_sign, "signed")
 
 
 @tenant_view(Perm.APPROVE)
 @require_POST
-def return_view(request, pk: int):
+def return_view(request: TenantRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, services.signoff_return, "returned")
 
 
 @tenant_view(Perm.READ)
 @require_POST
-def withdraw_view(request, pk: int):
+def withdraw_view(request: TenantRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, services.signoff_withdraw, "withdrawn")
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.http import Http404
 from ninja import Router, Schema, Status
@@ -10,8 +11,8 @@ from openaims.api.auth import tenant_for
 from openaims.api.schemas import Error, Page, paginate_queryset
 from openaims.lib.errors import Forbidden
 from openaims.tenancy import services
-from openaims.tenancy.access import get_membership_for_tenant, get_token_for_tenant
-from openaims.tenancy.models import ApiToken, Membership
+from openaims.tenancy.access import ApiRequest, get_membership_for_tenant, get_token_for_tenant
+from openaims.tenancy.models import ApiToken, Membership, Organization
 from openaims.tenancy.roles import Perm, Role, role_within
 
 router = Router(tags=["organizations"])
@@ -92,7 +93,7 @@ class TokenCreatedOut(TokenOut):
     secret: str = Field(..., description="The token itself. It is shown once and stored only as a hash.")
 
 
-def _org(org) -> dict:
+def _org(org: Organization) -> dict[str, Any]:
     return {
         "id": org.pk,
         "slug": org.slug,
@@ -102,7 +103,7 @@ def _org(org) -> dict:
     }
 
 
-def _member(m: Membership) -> dict:
+def _member(m: Membership) -> dict[str, Any]:
     return {
         "id": m.pk,
         "username": m.user.username,
@@ -113,7 +114,7 @@ def _member(m: Membership) -> dict:
     }
 
 
-def _token(t: ApiToken) -> dict:
+def _token(t: ApiToken) -> dict[str, Any]:
     return {
         "id": t.pk,
         "name": t.name,
@@ -128,24 +129,24 @@ def _token(t: ApiToken) -> dict:
 
 
 @router.get("/me", response={200: MeOut, **ERRORS}, summary="Who this token acts as")
-def me(request):
+def me(request: ApiRequest) -> dict[str, Any]:
     tenant = request.auth
     return {
         "username": tenant.user.username,
         "full_name": tenant.user.full_name,
         "organization": _org(tenant.organization),
         "role": tenant.role,
-        "token_name": tenant.token.name,
+        "token_name": tenant.token.name if tenant.token else "",  # always a token here: TokenAuth
     }
 
 
 @router.get("/orgs/{org}", response={200: OrganizationOut, **ERRORS})
-def organization_get(request, org: str):
+def organization_get(request: ApiRequest, org: str) -> dict[str, Any]:
     return _org(tenant_for(request, org, Perm.READ).organization)
 
 
 @router.patch("/orgs/{org}", response={200: OrganizationOut, **ERRORS})
-def organization_patch(request, org: str, payload: OrganizationPatch):
+def organization_patch(request: ApiRequest, org: str, payload: OrganizationPatch) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.MANAGE_ORGANIZATION)
     current = tenant.organization
     updated = services.organization_update(
@@ -158,7 +159,9 @@ def organization_patch(request, org: str, payload: OrganizationPatch):
 
 
 @router.get("/orgs/{org}/members", response={200: Page[MemberOut], **ERRORS})
-def members_list(request, org: str, q: str = "", role: Role | None = None, page: int = 1, page_size: int = 50):
+def members_list(
+    request: ApiRequest, org: str, q: str = "", role: Role | None = None, page: int = 1, page_size: int = 50
+) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.READ)
     members = Membership.objects.filter(organization=tenant.organization).select_related("user")
     if q:
@@ -169,7 +172,7 @@ def members_list(request, org: str, q: str = "", role: Role | None = None, page:
 
 
 @router.post("/orgs/{org}/members", response={201: MemberOut, **ERRORS})
-def members_add(request, org: str, payload: MemberIn):
+def members_add(request: ApiRequest, org: str, payload: MemberIn) -> Status[dict[str, Any]]:
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
     user = services.user_for_login(payload.user)
     if user is None:
@@ -181,27 +184,27 @@ def members_add(request, org: str, payload: MemberIn):
 
 
 @router.get("/orgs/{org}/members/{member_id}", response={200: MemberOut, **ERRORS})
-def members_get(request, org: str, member_id: int):
+def members_get(request: ApiRequest, org: str, member_id: int) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.READ)
     return _member(get_membership_for_tenant(tenant, member_id))
 
 
 @router.patch("/orgs/{org}/members/{member_id}", response={200: MemberOut, **ERRORS})
-def members_change_role(request, org: str, member_id: int, payload: RoleIn):
+def members_change_role(request: ApiRequest, org: str, member_id: int, payload: RoleIn) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
     membership = get_membership_for_tenant(tenant, member_id)
     return _member(services.membership_change_role(actor=tenant.user, membership=membership, role=payload.role))
 
 
 @router.delete("/orgs/{org}/members/{member_id}", response={204: None, **ERRORS})
-def members_remove(request, org: str, member_id: int):
+def members_remove(request: ApiRequest, org: str, member_id: int) -> Status[None]:
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
     services.membership_remove(actor=tenant.user, membership=get_membership_for_tenant(tenant, member_id))
     return Status(204, None)
 
 
 @router.post("/orgs/{org}/invitations", response={201: InvitationOut, **ERRORS})
-def invitations_create(request, org: str, payload: InvitationIn):
+def invitations_create(request: ApiRequest, org: str, payload: InvitationIn) -> Status[dict[str, Any]]:
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
     invitation, raw = services.invitation_create(
         actor=tenant.user, organization=tenant.organization, email=payload.email, role=payload.role
@@ -219,7 +222,7 @@ def invitations_create(request, org: str, payload: InvitationIn):
 
 
 @router.get("/orgs/{org}/tokens", response={200: Page[TokenOut], **ERRORS})
-def tokens_list(request, org: str, page: int = 1, page_size: int = 50):
+def tokens_list(request: ApiRequest, org: str, page: int = 1, page_size: int = 50) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.READ)
     tokens = ApiToken.objects.filter(organization=tenant.organization).select_related("user")
     if not tenant.can(Perm.MANAGE_MEMBERS):
@@ -228,7 +231,7 @@ def tokens_list(request, org: str, page: int = 1, page_size: int = 50):
 
 
 @router.post("/orgs/{org}/tokens", response={201: TokenCreatedOut, **ERRORS})
-def tokens_create(request, org: str, payload: TokenIn):
+def tokens_create(request: ApiRequest, org: str, payload: TokenIn) -> Status[dict[str, Any]]:
     tenant = tenant_for(request, org, Perm.READ)
 
     # A token may mint tokens, but never one with more rights than itself.
@@ -245,7 +248,7 @@ def tokens_create(request, org: str, payload: TokenIn):
 
 
 @router.delete("/orgs/{org}/tokens/{token_id}", response={204: None, **ERRORS})
-def tokens_revoke(request, org: str, token_id: int):
+def tokens_revoke(request: ApiRequest, org: str, token_id: int) -> Status[None]:
     tenant = tenant_for(request, org, Perm.READ)
     services.api_token_revoke(actor=tenant.user, token=get_token_for_tenant(tenant, token_id))
     return Status(204, None)

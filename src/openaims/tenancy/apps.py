@@ -1,4 +1,16 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+from django.http import Http404
+from django.urls import reverse
+
+from openaims.audittrail import registry
+from openaims.web import nav
+
+if TYPE_CHECKING:
+    from openaims.tenancy.models import Organization, Tenant
 
 
 class TenancyConfig(AppConfig):
@@ -7,14 +19,10 @@ class TenancyConfig(AppConfig):
     verbose_name = "Organizations and roles"
 
     def ready(self) -> None:
-        from django.http import Http404
-        from django.urls import reverse
-
-        from openaims.audittrail import registry
+        # Imported here, not at the top: these import models, which exist only once the app registry is ready.
         from openaims.tenancy.access import get_membership_for_tenant, get_token_for_tenant
-        from openaims.web import nav
 
-        def organization_lookup(tenant, object_id):
+        def organization_lookup(tenant: Tenant, object_id: str) -> Organization:
             if str(tenant.organization.pk) != str(object_id):
                 raise Http404("No such organization")
             return tenant.organization

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from openaims.tenancy.models import Organization
@@ -16,8 +18,8 @@ class OrganizationCreateForm(OrganizationForm):
         max_length=50, required=False, help_text="Short name used in addresses; made from the name if left empty."
     )
 
-    def clean_slug(self):
-        slug = self.cleaned_data.get("slug")
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data.get("slug", "")
         if slug and Organization.objects.filter(slug=slug).exists():
             raise forms.ValidationError("this slug is taken")
         return slug
@@ -42,8 +44,10 @@ class TokenForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
     expires_at = forms.DateField(required=False, label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, ceiling: str, **kwargs):
+    def __init__(self, *args: Any, ceiling: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = roles_within(ceiling)
-        self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in allowed]
-        self.fields["role"].initial = Role.VIEWER
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)  # declared above; narrows Field to reach its choices
+        role.choices = [(v, label) for v, label in Role.choices if v in allowed]
+        role.initial = Role.VIEWER

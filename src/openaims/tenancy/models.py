@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
 
 from openaims.tenancy.roles import ROLE_PERMISSIONS, Role, effective_role
+
+if TYPE_CHECKING:
+    from openaims.accounts.models import User
 
 
 class Organization(models.Model):
@@ -26,8 +32,8 @@ class Organization(models.Model):
         return self.name
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_user(self, user) -> MembershipQuerySet:
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def for_user(self, user: User | AnonymousUser) -> MembershipQuerySet:
         if not user.is_authenticated:
             return self.none()
         return self.filter(user=user, user__is_active=True)
@@ -87,8 +93,8 @@ class Invitation(models.Model):
         return "open"
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def for_user(self, user) -> ApiTokenQuerySet:
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def for_user(self, user: User) -> ApiTokenQuerySet:
         return self.filter(user=user)
 
 
@@ -128,7 +134,7 @@ class Tenant:
 
     __slots__ = ("membership", "organization", "role", "token", "user")
 
-    def __init__(self, membership: Membership, token: ApiToken | None = None):
+    def __init__(self, membership: Membership, token: ApiToken | None = None) -> None:
         self.membership = membership
         self.organization = membership.organization
         self.user = membership.user

@@ -9,12 +9,14 @@ the row it made is locked and used.
 
 from __future__ import annotations
 
+from django.apps.registry import Apps
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 
-from openaims.tenancy.models import NumberCounter
+from openaims.tenancy.models import NumberCounter, Organization
 
 
-def next_number(organization, kind: str) -> int:
+def next_number(organization: Organization, kind: str) -> int:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number must run inside the caller's transaction.atomic()")
     counters = NumberCounter.objects.select_for_update().filter(organization=organization, kind=kind)
@@ -31,7 +33,7 @@ def next_number(organization, kind: str) -> int:
     return counter.last
 
 
-def next_numbers(organization, kind: str, count: int) -> int:
+def next_numbers(organization: Organization, kind: str, count: int) -> int:
     """Reserve `count` consecutive numbers (bulk imports); returns the first."""
     first = next_number(organization, kind)
     if count > 1:
@@ -39,10 +41,8 @@ def next_numbers(organization, kind: str, count: int) -> int:
     return first
 
 
-def counters_from_existing(apps, model_label: str, kind: str, field: str = "number") -> None:
+def counters_from_existing(apps: Apps, model_label: str, kind: str, field: str = "number") -> None:
     """For a data migration: start each organization's counter at the highest number already used."""
-    from django.db.models import Max
-
     Counter = apps.get_model("tenancy", "NumberCounter")
     Model = apps.get_model(model_label)
     for row in Model.objects.values("organization_id").annotate(m=Max(field)).order_by():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from openaims.accounts.models import User
 from openaims.audittrail.services import Action, diff, record_event, snapshot
 from openaims.lib.errors import Conflict, Forbidden, ServiceError, full_clean_or_raise
 from openaims.lib.tokens import new_secret, sha256_hex, split_lookup
@@ -30,7 +32,9 @@ def _unique_slug(name: str) -> str:
     return slug
 
 
-def organization_create(*, actor, name: str, owner, slug: str | None = None, description: str = "") -> Organization:
+def organization_create(
+    *, actor: User, name: str, owner: User, slug: str | None = None, description: str = ""
+) -> Organization:
     """Create an organization with `owner` as its first owner."""
     with transaction.atomic():
         if slug and Organization.objects.filter(slug=slug).exists():
@@ -57,7 +61,7 @@ def organization_create(*, actor, name: str, owner, slug: str | None = None, des
     return org
 
 
-def organization_update(*, actor, organization: Organization, name: str, description: str) -> Organization:
+def organization_update(*, actor: User, organization: Organization, name: str, description: str) -> Organization:
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=organization.pk)
         before = snapshot(org, Organization.AUDITED_FIELDS)
@@ -70,7 +74,7 @@ def organization_update(*, actor, organization: Organization, name: str, descrip
     return org
 
 
-def membership_state(membership: Membership) -> dict:
+def membership_state(membership: Membership) -> dict[str, Any]:
     # The username, not the user id: the trail must read well to an auditor without a lookup table.
     return {"user": membership.user.get_username(), "role": membership.role}
 
@@ -79,7 +83,7 @@ def _owner_count(organization: Organization) -> int:
     return Membership.objects.filter(organization=organization, role=Role.OWNER, user__is_active=True).count()
 
 
-def membership_add(*, actor, organization: Organization, user, role: str) -> Membership:
+def membership_add(*, actor: User, organization: Organization, user: User, role: str) -> Membership:
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}", field="role")
     with transaction.atomic():
@@ -97,7 +101,7 @@ def membership_add(*, actor, organization: Organization, user, role: str) -> Mem
     return membership
 
 
-def _close_stale_invitations(*, actor, organization: Organization, user) -> None:
+def _close_stale_invitations(*, actor: User, organization: Organization, user: User) -> None:
     """The person joined (added directly, or through another invitation): their other open links close."""
     if not user.email:
         return
@@ -120,7 +124,7 @@ def _close_stale_invitations(*, actor, organization: Organization, user) -> None
         )
 
 
-def membership_change_role(*, actor, membership: Membership, role: str) -> Membership:
+def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}", field="role")
     with transaction.atomic():
@@ -142,7 +146,7 @@ def membership_change_role(*, actor, membership: Membership, role: str) -> Membe
     return locked
 
 
-def membership_remove(*, actor, membership: Membership) -> None:
+def membership_remove(*, actor: User, membership: Membership) -> None:
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("organization", "user").get(pk=membership.pk)
         if locked.role == Role.OWNER and _owner_count(locked.organization) <= 1:
@@ -161,7 +165,7 @@ def membership_remove(*, actor, membership: Membership) -> None:
         locked.delete()
 
 
-def invitation_create(*, actor, organization: Organization, email: str, role: str) -> tuple[Invitation, str]:
+def invitation_create(*, actor: User, organization: Organization, email: str, role: str) -> tuple[Invitation, str]:
     """Create an invitation; returns it with the one-time secret for the link (not stored)."""
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}", field="role")
@@ -193,7 +197,7 @@ def invitation_for_secret(raw: str) -> Invitation | None:
     return Invitation.objects.select_related("organization").filter(token_hash=sha256_hex(raw)).first()
 
 
-def invitation_accept(*, user, raw: str) -> Membership:
+def invitation_accept(*, user: User, raw: str) -> Membership:
     with transaction.atomic():
         invitation = invitation_for_secret(raw)
         if invitation is None:
@@ -216,7 +220,7 @@ def invitation_accept(*, user, raw: str) -> Membership:
         return membership_add(actor=user, organization=invitation.organization, user=user, role=invitation.role)
 
 
-def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.status != "open":
@@ -228,7 +232,7 @@ def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
 
 
 def api_token_create(
-    *, actor, organization: Organization, name: str, role: str, expires_at: datetime | None = None
+    *, actor: User, organization: Organization, name: str, role: str, expires_at: datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a personal token for `actor` in `organization`; returns it with the secret, shown once."""
     membership = Membership.objects.for_user(actor).filter(organization=organization).first()
@@ -266,7 +270,7 @@ def api_token_create(
     return token, raw
 
 
-def api_token_revoke(*, actor, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().select_related("organization").get(pk=token.pk)
         if token.revoked_at:
@@ -300,9 +304,10 @@ def api_token_authenticate(raw: str) -> Tenant | None:
     return Tenant(membership, token)
 
 
-def user_for_login(identifier: str):
-    User = get_user_model()
+def user_for_login(identifier: str) -> User | None:
+    """The account a login form or an API call names, by username or by email."""
+    users = get_user_model()
     identifier = identifier.strip()
-    return User.objects.filter(username__iexact=identifier).first() or (
-        User.objects.filter(email__iexact=identifier).first() if "@" in identifier else None
+    return users.objects.filter(username__iexact=identifier).first() or (
+        users.objects.filter(email__iexact=identifier).first() if "@" in identifier else None
     )

@@ -8,19 +8,21 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from openaims.accounts.forms import SignupForm
+from openaims.accounts.http import AuthenticatedRequest
 from openaims.accounts.services import user_create
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy import services
 from openaims.tenancy.access import (
+    TenantRequest,
     get_invitation_for_tenant,
     get_membership_for_tenant,
     get_token_for_tenant,
@@ -38,12 +40,12 @@ from openaims.tenancy.models import ApiToken, Invitation, Membership
 from openaims.tenancy.roles import ROLE_DESCRIPTIONS, Perm, Role
 
 
-def _status(request) -> int:
+def _status(request: HttpRequest) -> int:
     return 400 if request.method == "POST" else 200
 
 
 @login_required
-def organization_create_view(request):
+def organization_create_view(request: AuthenticatedRequest) -> HttpResponse:
     if not settings.AIMS_ALLOW_SIGNUP_ORGS:
         messages.error(request, "Creating organizations is switched off on this server.")
         return redirect("web:home")
@@ -66,7 +68,7 @@ def organization_create_view(request):
 
 
 @tenant_view(Perm.READ)
-def settings_view(request):
+def settings_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     org = tenant.organization
     form = OrganizationForm(request.POST or None, initial={"name": org.name, "description": org.description})
@@ -75,7 +77,12 @@ def settings_view(request):
             return render(request, "403.html", {"reason": "Only owners change organization settings."}, status=403)
         if form.is_valid():
             try:
-                services.organization_update(actor=request.user, organization=org, **form.cleaned_data)
+                services.organization_update(
+                    actor=request.user,
+                    organization=org,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                )
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
@@ -95,7 +102,7 @@ def settings_view(request):
 
 
 @tenant_view(Perm.READ)
-def members_view(request):
+def members_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     members = Membership.objects.filter(organization=tenant.organization).select_related("user")
     q = request.GET.get("q", "").strip()
@@ -128,7 +135,7 @@ def members_view(request):
 
 @tenant_view(Perm.MANAGE_MEMBERS)
 @require_POST
-def member_add_view(request):
+def member_add_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     form = MemberAddForm(request.POST)
     if form.is_valid():
@@ -159,13 +166,16 @@ def member_add_view(request):
 
 @tenant_view(Perm.MANAGE_MEMBERS)
 @require_POST
-def invite_view(request):
+def invite_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
             invitation, raw = services.invitation_create(
-                actor=request.user, organization=tenant.organization, **form.cleaned_data
+                actor=request.user,
+                organization=tenant.organization,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
             )
         except ServiceError as exc:
             add_service_error(form, exc)
@@ -182,7 +192,7 @@ def invite_view(request):
 
 @tenant_view(Perm.MANAGE_MEMBERS)
 @require_POST
-def invitation_revoke_view(request, pk: int):
+def invitation_revoke_view(request: TenantRequest, pk: int) -> HttpResponse:
     invitation = get_invitation_for_tenant(request.tenant, pk)
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
@@ -194,7 +204,7 @@ def invitation_revoke_view(request, pk: int):
 
 
 @tenant_view(Perm.READ)
-def member_view(request, pk: int):
+def member_view(request: TenantRequest, pk: int) -> HttpResponse:
     tenant = request.tenant
     membership = get_membership_for_tenant(tenant, pk)
     form = RoleForm(request.POST or None, initial={"role": membership.role})
@@ -229,7 +239,7 @@ def member_view(request, pk: int):
 
 @tenant_view(Perm.MANAGE_MEMBERS)
 @require_POST
-def member_remove_view(request, pk: int):
+def member_remove_view(request: TenantRequest, pk: int) -> HttpResponse:
     tenant = request.tenant
     membership = get_membership_for_tenant(tenant, pk)
     try:
@@ -244,7 +254,7 @@ def member_remove_view(request, pk: int):
 
 
 @tenant_view(Perm.READ)
-def tokens_view(request):
+def tokens_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     tokens = ApiToken.objects.filter(organization=tenant.organization).select_related("user")
     if not tenant.can(Perm.MANAGE_MEMBERS):
@@ -281,14 +291,14 @@ def tokens_view(request):
 
 @tenant_view(Perm.READ)
 @require_POST
-def token_revoke_view(request, pk: int):
+def token_revoke_view(request: TenantRequest, pk: int) -> HttpResponse:
     token = get_token_for_tenant(request.tenant, pk)
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, f"The token {token.name!r} was revoked.")
     return redirect("tenancy:tokens", request.tenant.organization.slug)
 
 
-def accept_view(request, secret: str):
+def accept_view(request: HttpRequest, secret: str) -> HttpResponse:
     """The invitation link: log in (or create an account) and join."""
     invitation = services.invitation_for_secret(secret)
     if invitation is None:

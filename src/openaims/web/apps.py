@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.urls import reverse
+
+from openaims.web import nav
 
 
 class WebConfig(AppConfig):
@@ -7,8 +10,4 @@ class WebConfig(AppConfig):
     verbose_name = "Web shell"
 
     def ready(self) -> None:
-        from django.urls import reverse
-
-        from openaims.web import nav
-
         nav.register("dashboard", "Dashboard", lambda t: reverse("web:dashboard", args=[t.organization.slug]))

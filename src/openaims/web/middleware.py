@@ -3,11 +3,7 @@ from __future__ import annotations
 import uuid
 
 from openaims.audittrail.context import audit_context
-
-
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR") or None
+from openaims.lib.http import client_ip
 
 
 class RequestContextMiddleware:

@@ -27,7 +27,7 @@ def dashboard_view(request):
     """Where the AIMS stands: the first figures; later capabilities add their own panels."""
     tenant = request.tenant
     org = tenant.organization
-    members_by_role = {}
+    members_by_role: dict[str, int] = {}
     for role in Membership.objects.filter(organization=org).values_list("role", flat=True):
         members_by_role[role] = members_by_role.get(role, 0) + 1
     recent = []

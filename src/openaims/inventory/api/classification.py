@@ -13,8 +13,11 @@ from pydantic import ConfigDict, Field
 
 from openaims.api.auth import tenant_for
 from openaims.api.schemas import Error, Page, paginate_queryset
-from openaims.inventory import classification as cls
 from openaims.inventory.access import get_system_for_tenant
+from openaims.inventory.classification.catalog import eu_catalog, require_catalog
+from openaims.inventory.classification.questions import questions_as_dict
+from openaims.inventory.classification.selectors import input_changes, obligation_groups
+from openaims.inventory.classification.service import classification_record
 from openaims.inventory.models import Classification, RiskClass
 from openaims.tenancy.roles import Perm
 
@@ -157,7 +160,7 @@ def _run(row: Classification, current_id: int | None) -> dict:
 
 
 def _detail(row: Classification, current_id: int | None) -> dict:
-    catalog = cls.eu_catalog()
+    catalog = eu_catalog()
     details = [
         {
             **{k: item[k] for k in ("urn", "ref_id", "title", "condition", "trigger")},
@@ -165,7 +168,7 @@ def _detail(row: Classification, current_id: int | None) -> dict:
             "article": group["ref_id"],
             "article_title": group["title"],
         }
-        for group in cls.obligation_groups(catalog, row.obligations)
+        for group in obligation_groups(catalog, row.obligations)
         for item in group["items"]
     ]
     return {**_run(row, current_id), "obligation_details": details}
@@ -181,7 +184,7 @@ def _detail(row: Classification, current_id: int | None) -> dict:
 )
 def classification_questions(request, org: str):
     tenant_for(request, org, Perm.READ)
-    return cls.questions_as_dict(cls.require_catalog())
+    return questions_as_dict(require_catalog())
 
 
 @router.get(
@@ -200,7 +203,7 @@ def classification_current(request, org: str, system_id: int):
         "ref": system.ref,
         "risk_class": system.risk_class,
         "stale": system.classification_stale,
-        "changes": cls.input_changes(system, row) if system.classification_stale else [],
+        "changes": input_changes(system, row) if system.classification_stale else [],
         "classification": _detail(row, system.classification_id) if row else None,
     }
 
@@ -213,7 +216,7 @@ def classification_current(request, org: str, system_id: int):
 def classification_create(request, org: str, system_id: int, payload: AnswersIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
-    row = cls.classification_record(actor=tenant.user, system=system, answers=payload.model_dump())
+    row = classification_record(actor=tenant.user, system=system, answers=payload.model_dump())
     return Status(201, _detail(row, row.pk))
 
 

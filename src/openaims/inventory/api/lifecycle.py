@@ -9,8 +9,12 @@ from pydantic import Field
 
 from openaims.api.auth import tenant_for
 from openaims.api.schemas import Error, ErrorBody, Page, paginate_queryset
-from openaims.inventory import gates
 from openaims.inventory.access import get_system_for_tenant
+from openaims.inventory.lifecycle import transitions
+from openaims.inventory.lifecycle.evaluation import GateStatus, evaluate_systems, next_stage
+from openaims.inventory.lifecycle.items import registered_items
+from openaims.inventory.lifecycle.policy import gate_policy_for, gate_policy_update
+from openaims.inventory.lifecycle.transitions import REASON_LIMIT, may_override
 from openaims.inventory.models import StageTransition
 from openaims.inventory.vocabulary import lifecycle
 from openaims.tenancy.roles import Perm
@@ -66,7 +70,7 @@ class GatesOut(Schema):
 
 class TransitionIn(Schema):
     to_stage: str = Field(..., min_length=1, max_length=40)
-    override_reason: str = Field("", max_length=gates.REASON_LIMIT, description="Needed to move despite missing items")
+    override_reason: str = Field("", max_length=REASON_LIMIT, description="Needed to move despite missing items")
 
 
 class TransitionOut(Schema):
@@ -104,7 +108,7 @@ class PolicyIn(Schema):
     )
 
 
-def _gate(status: gates.GateStatus) -> dict:
+def _gate(status: GateStatus) -> dict:
     return {
         "stage": status.stage,
         "label": status.label,
@@ -145,9 +149,7 @@ def _transition(row: StageTransition) -> dict:
 def _policy(policy: dict[str, list[str]]) -> dict:
     return {
         "stages": [{"stage": s, "label": lifecycle().label(s), "items": keys} for s, keys in policy.items()],
-        "available_items": [
-            {"key": i.key, "label": i.label, "description": i.description} for i in gates.registered_items()
-        ],
+        "available_items": [{"key": i.key, "label": i.label, "description": i.description} for i in registered_items()],
     }
 
 
@@ -159,15 +161,15 @@ def _policy(policy: dict[str, list[str]]) -> dict:
 def system_gates(request, org: str, system_id: int):
     tenant = tenant_for(request, org, Perm.READ)
     system = get_system_for_tenant(tenant, system_id)
-    following = gates.next_stage(system.stage)
-    evaluated = gates.evaluate_systems([system], policy=gates.gate_policy_for(tenant.organization))[system.pk]
+    following = next_stage(system.stage)
+    evaluated = evaluate_systems([system], policy=gate_policy_for(tenant.organization))[system.pk]
     return {
         "system_id": system.pk,
         "stage": _stage(system.stage),
         "next_stage": _stage(following),
         "next_gate": _gate(evaluated[following]) if following in evaluated else None,
         "gates": [_gate(status) for status in evaluated.values()],
-        "can_override": gates.may_override(tenant.role, tenant.user, system),
+        "can_override": may_override(tenant.role, tenant.user, system),
     }
 
 
@@ -182,7 +184,7 @@ def system_gates(request, org: str, system_id: int):
 def system_transition(request, org: str, system_id: int, payload: TransitionIn):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
-    row = gates.system_transition(
+    row = transitions.system_transition(
         actor=tenant.user,
         system=system,
         to_stage=payload.to_stage,
@@ -204,13 +206,13 @@ def system_transitions(request, org: str, system_id: int, page: int = 1, page_si
 @router.get("/orgs/{org}/lifecycle/policy", response={200: PolicyOut, **ERRORS}, summary="The life-cycle gate policy")
 def policy_get(request, org: str):
     tenant = tenant_for(request, org, Perm.READ)
-    return _policy(gates.gate_policy_for(tenant.organization))
+    return _policy(gate_policy_for(tenant.organization))
 
 
 @router.put("/orgs/{org}/lifecycle/policy", response={200: PolicyOut, **ERRORS}, summary="Set the gate policy")
 def policy_put(request, org: str, payload: PolicyIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
-    policy = gates.gate_policy_update(
+    policy = gate_policy_update(
         actor=tenant.user, organization=tenant.organization, items=payload.items, token=tenant.token
     )
     return _policy(policy)

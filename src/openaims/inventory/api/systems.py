@@ -16,9 +16,6 @@ from ninja import Query, Router, Status
 
 from openaims.api.auth import tenant_for
 from openaims.api.schemas import Error, Page, paginate_queryset
-from openaims.controls import services as control_services
-from openaims.controls.access import get_control_for_tenant
-from openaims.controls.models import ControlSystem
 from openaims.inventory import services
 from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.api_schemas import (
@@ -29,6 +26,8 @@ from openaims.inventory.api_schemas import (
     SystemOut,
     SystemPatch,
 )
+from openaims.inventory.control_links import control_links
+from openaims.inventory.duplicates import similar_systems
 from openaims.inventory.models import AISystem, RiskClass
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import ServiceError
@@ -147,8 +146,7 @@ def _control_ref(control) -> dict:
 
 
 def _linked_controls(system: AISystem) -> list[dict]:
-    links = ControlSystem.objects.filter(system=system).select_related("control")
-    return [_control_ref(link.control) for link in links.order_by("control__order", "control__ref_id")]
+    return [_control_ref(control) for control in control_links().for_system(system)]
 
 
 def _system_detail(tenant: Tenant, pk: int) -> dict:
@@ -173,8 +171,6 @@ def _system_detail(tenant: Tenant, pk: int) -> dict:
 
 
 def _duplicates(system: AISystem) -> list[dict]:
-    from openaims.inventory.duplicates import similar_systems
-
     found = similar_systems(system.organization, system.name, system.purpose, exclude_pk=system.pk, limit=5)
     return [
         {"system": {"id": other.pk, "ref": other.ref, "name": other.name}, "score": score, "reason": reason}
@@ -296,10 +292,11 @@ def systems_controls(request, org: str, system_id: int):
 def systems_link_control(request, org: str, system_id: int, control_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
-    control = get_control_for_tenant(tenant, control_id)
-    existed = ControlSystem.objects.filter(control=control, system=system).exists()
+    links = control_links()
+    control = links.get_for_tenant(tenant, control_id)
+    existed = links.is_linked(control, system)
     if not existed:
-        control_services.control_link_system(actor=tenant.user, control=control, system=system)
+        links.link(actor=tenant.user, control=control, system=system)
     return Status(200 if existed else 201, _control_ref(control))
 
 
@@ -311,8 +308,9 @@ def systems_link_control(request, org: str, system_id: int, control_id: int):
 def systems_unlink_control(request, org: str, system_id: int, control_id: int):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
-    control = get_control_for_tenant(tenant, control_id)
-    if not ControlSystem.objects.filter(control=control, system=system).exists():
+    links = control_links()
+    control = links.get_for_tenant(tenant, control_id)
+    if not links.is_linked(control, system):
         raise Http404("This control is not linked to that system")
-    control_services.control_unlink_system(actor=tenant.user, control=control, system=system)
+    links.unlink(actor=tenant.user, control=control, system=system)
     return Status(204, None)

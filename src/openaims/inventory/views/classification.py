@@ -10,8 +10,13 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from openaims.inventory import classification as cls
 from openaims.inventory.access import get_system_for_tenant
+from openaims.inventory.classification.catalog import EuCatalog, catalog_loaded, eu_catalog
+from openaims.inventory.classification.engine import classify, operator_roles
+from openaims.inventory.classification.nodes import NOT_LOADED
+from openaims.inventory.classification.questions import BOOL_KEYS, STEPS, URN_KEYS, Answers, clean_answers
+from openaims.inventory.classification.selectors import answer_summary, input_changes, obligation_groups
+from openaims.inventory.classification.service import classification_record
 from openaims.inventory.models import Classification, RiskClass
 from openaims.inventory.vocabulary import vocabulary
 from openaims.lib.errors import ServiceError
@@ -25,20 +30,20 @@ TRUE = ("1", "on", "true", "yes")
 
 def _answers_from_post(post) -> dict:
     """The form's answers as the service takes them: URN lists from checkboxes, booleans from ticks."""
-    answers: dict = {key: post.getlist(key) for key in cls.URN_KEYS}
-    answers.update({key: post.get(key, "").lower() in TRUE for key in cls.BOOL_KEYS})
+    answers: dict = {key: post.getlist(key) for key in URN_KEYS}
+    answers.update({key: post.get(key, "").lower() in TRUE for key in BOOL_KEYS})
     return answers
 
 
-def _steps(catalog: cls.EuCatalog, answers: dict) -> list[dict]:
+def _steps(catalog: EuCatalog, answers: dict) -> list[dict]:
     """Questions grouped into the wizard's numbered steps, with what is ticked (templates cannot look it up)."""
-    chosen = {u for key in cls.URN_KEYS for u in answers.get(key) or []}
+    chosen = {u for key in URN_KEYS for u in answers.get(key) or []}
 
     def options(items):
         return [{"option": o, "checked": o.urn in chosen} for o in items]
 
     steps = []
-    for number, title in cls.STEPS.items():
+    for number, title in STEPS.items():
         questions = [
             {
                 "q": q,
@@ -54,12 +59,12 @@ def _steps(catalog: cls.EuCatalog, answers: dict) -> list[dict]:
     return steps
 
 
-def _preview(answers: dict, catalog: cls.EuCatalog, system) -> dict:
+def _preview(answers: dict, catalog: EuCatalog, system) -> dict:
     try:
-        cleaned = cls.clean_answers(answers, catalog)
+        cleaned = clean_answers(answers, catalog)
     except ServiceError as exc:
         return {"error": exc.message}
-    outcome = cls.classify(cleaned, catalog, roles=cls.operator_roles(system.role))
+    outcome = classify(cleaned, catalog, roles=operator_roles(system.role))
     return {
         "result": outcome.result,
         "result_label": RiskClass(outcome.result).label,
@@ -76,15 +81,15 @@ def wizard_view(request, pk: int):
     """
     tenant = request.tenant
     system = get_system_for_tenant(tenant, pk)
-    catalog = cls.eu_catalog()
+    catalog = eu_catalog()
     system_url = reverse("inventory:system", args=[tenant.organization.slug, system.pk])
     previous = system.classification.answers if system.classification_id else {}
-    answers = {**cls.Answers().model_dump(), **previous}
-    error, status = (cls.NOT_LOADED if catalog is None else ""), 200
+    answers = {**Answers().model_dump(), **previous}
+    error, status = (NOT_LOADED if catalog is None else ""), 200
     if request.method == "POST":
         answers = _answers_from_post(request.POST)
         if catalog is None:
-            error, status = cls.NOT_LOADED, 400
+            error, status = NOT_LOADED, 400
         elif request.headers.get("HX-Request") and request.POST.get("preview"):
             return render(
                 request,
@@ -93,7 +98,7 @@ def wizard_view(request, pk: int):
             )
         else:
             try:
-                row = cls.classification_record(actor=request.user, system=system, answers=answers)
+                row = classification_record(actor=request.user, system=system, answers=answers)
             except ServiceError as exc:
                 error, status = exc.message, 400
             else:
@@ -106,10 +111,10 @@ def wizard_view(request, pk: int):
         "steps": _steps(catalog, answers) if catalog else [],
         "error": error,
         "stale": system.classification_stale,
-        "changes": cls.input_changes(system, system.classification) if system.classification_stale else [],
+        "changes": input_changes(system, system.classification) if system.classification_stale else [],
         "preview": _preview(answers, catalog, system) if catalog and previous and not error else None,
         "role_label": vocabulary().label("roles", system.role),
-        "operator_roles": sorted(cls.operator_roles(system.role)),
+        "operator_roles": sorted(operator_roles(system.role)),
     }
     return render(request, "inventory/classification_wizard.html", context, status=status)
 
@@ -138,17 +143,17 @@ def detail_view(request, pk: int, cid: int):
     run = Classification.objects.select_related("created_by").filter(system=system, pk=cid).first()
     if run is None:
         raise Http404("No such classification")
-    catalog = cls.eu_catalog()
+    catalog = eu_catalog()
     context = {
         "system": system,
         "system_url": reverse("inventory:system", args=[tenant.organization.slug, system.pk]),
         "run": run,
         "current": run.pk == system.classification_id,
         "stale": run.pk == system.classification_id and system.classification_stale,
-        "changes": cls.input_changes(system, run) if run.pk == system.classification_id else [],
-        "answers": cls.answer_summary(catalog, run.answers),
-        "groups": cls.obligation_groups(catalog, run.obligations),
-        "transparency": cls.obligation_groups(catalog, run.transparency),
+        "changes": input_changes(system, run) if run.pk == system.classification_id else [],
+        "answers": answer_summary(catalog, run.answers),
+        "groups": obligation_groups(catalog, run.obligations),
+        "transparency": obligation_groups(catalog, run.transparency),
         "role_label": vocabulary().label("roles", (run.inputs or {}).get("role", "")),
         "outdated_catalog": bool(catalog and run.catalog_version and run.catalog_version != catalog.content_hash),
         "can_write": tenant.can(Perm.WRITE),
@@ -161,3 +166,42 @@ urlpatterns = [
     path("o/<slug:org>/systems/<int:pk>/classifications/", history_view, name="classification_history"),
     path("o/<slug:org>/systems/<int:pk>/classifications/<int:cid>/", detail_view, name="classification_detail"),
 ]
+
+
+def classification_panel(tenant, system) -> dict:
+    """What the system page shows about the classification (template `inventory/_classification_panel.html`)."""
+    current: Classification | None = system.classification if system.classification_id else None
+    args = [tenant.organization.slug, system.pk]
+    panel = {
+        "system": system,
+        "classification": current,
+        "classified": current is not None,
+        "result": system.risk_class,
+        "result_label": RiskClass(system.risk_class).label,
+        "summary": "",
+        "reasoning": [],
+        "obligation_count": 0,
+        "transparency_count": 0,
+        "gpai": False,
+        "stale": bool(current and system.classification_stale),
+        "changes": [],
+        "catalog_loaded": True,
+        "can_write": tenant.can(Perm.WRITE),
+        "wizard_url": reverse("inventory:classification_wizard", args=args),
+        "history_url": reverse("inventory:classification_history", args=args),
+        "detail_url": "",
+    }
+    if current is None:
+        panel["catalog_loaded"] = catalog_loaded()
+        return panel
+    reasoning = current.reasoning or []
+    panel.update(
+        summary=reasoning[-1]["finding"] if reasoning else "",
+        reasoning=[r for r in reasoning if r.get("step") not in ("Role", "Result")],
+        obligation_count=len(current.obligations or []),
+        transparency_count=len(current.transparency or []),
+        gpai=current.gpai,
+        changes=input_changes(system, current) if panel["stale"] else [],
+        detail_url=reverse("inventory:classification_detail", args=[*args, current.pk]),
+    )
+    return panel

@@ -1,6 +1,6 @@
 """Life-cycle pages (A.6.2): move a system between stages, its transition history, the gate policy.
 
-Thin views over `inventory.gates`; the panel on the system page posts its form here.
+Thin views over `inventory.lifecycle`; the panel on the system page posts its form here.
 """
 
 from __future__ import annotations
@@ -12,14 +12,19 @@ from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from openaims.inventory import gates
+from openaims.audittrail import registry
 from openaims.inventory.access import get_system_for_tenant
-from openaims.inventory.models import StageTransition
+from openaims.inventory.lifecycle.evaluation import RETIREMENT, evaluate_systems, next_stage, transition_kind
+from openaims.inventory.lifecycle.items import registered_items
+from openaims.inventory.lifecycle.policy import gate_policy_for, gate_policy_update, gated_stages
+from openaims.inventory.lifecycle.transitions import GateRefused, may_override, system_transition
+from openaims.inventory.models import GatePolicy, StageTransition
 from openaims.inventory.vocabulary import lifecycle
 from openaims.lib.errors import ServiceError
 from openaims.lib.pagination import paginate
 from openaims.tenancy.access import require, tenant_view
 from openaims.tenancy.roles import Perm
+from openaims.web import nav
 
 HISTORY_PER_PAGE = 50
 
@@ -46,10 +51,8 @@ def transition_view(request, pk: int):
     next_url = _next_url(request, reverse("inventory:system", args=[tenant.organization.slug, system.pk]))
     refusal = error = None
     try:
-        transition = gates.system_transition(
-            actor=request.user, system=system, to_stage=to_stage, override_reason=reason
-        )
-    except gates.GateRefused as exc:
+        transition = system_transition(actor=request.user, system=system, to_stage=to_stage, override_reason=reason)
+    except GateRefused as exc:
         refusal = {
             "to_stage": exc.stage,
             "to_label": lifecycle().label(exc.stage),
@@ -71,7 +74,7 @@ def transition_view(request, pk: int):
             response["HX-Redirect"] = next_url
             return response
         return redirect(next_url)
-    panel = gates.lifecycle_panel(tenant, system)
+    panel = lifecycle_panel(tenant, system)
     panel.update(refusal=refusal, error=error or "", reason=reason, return_to=next_url, to_stage=to_stage)
     if _is_htmx(request):
         # HTMX swaps only 2xx answers: the refused form comes back as 200 in place of the panel.
@@ -90,16 +93,16 @@ def history_view(request, pk: int):
     for row in page.object_list:
         row.from_label = labels.get(row.from_stage, row.from_stage)
         row.to_label = labels.get(row.to_stage, row.to_stage)
-    panel = gates.lifecycle_panel(tenant, system)
+    panel = lifecycle_panel(tenant, system)
     return render(request, "inventory/lifecycle_history.html", {"system": system, "panel": panel, "page": page})
 
 
 def _policy_rows(policy: dict[str, list[str]]) -> list[dict]:
     """One row per registered item, then per unknown key some stage asks for; a cell per gated stage."""
-    stages = gates.gated_stages()
+    stages = gated_stages()
     rows = [
         {"key": item.key, "label": item.label, "description": item.description, "available": True}
-        for item in gates.registered_items()
+        for item in registered_items()
     ]
     known = {row["key"] for row in rows}
     for stage in stages:
@@ -123,9 +126,9 @@ def policy_view(request):
     error = None
     if request.method == "POST":
         require(tenant, Perm.APPROVE)
-        items = {stage: request.POST.getlist(f"gate-{stage}") for stage in gates.gated_stages()}
+        items = {stage: request.POST.getlist(f"gate-{stage}") for stage in gated_stages()}
         try:
-            gates.gate_policy_update(actor=request.user, organization=org, items=items)
+            gate_policy_update(actor=request.user, organization=org, items=items)
         except ServiceError as exc:
             error = exc.message
         else:
@@ -133,9 +136,9 @@ def policy_view(request):
             return redirect("inventory:lifecycle_policy", org.slug)
         policy = items
     else:
-        policy = gates.gate_policy_for(org)
+        policy = gate_policy_for(org)
     context = {
-        "stages": [{"key": key, "label": lifecycle().label(key)} for key in gates.gated_stages()],
+        "stages": [{"key": key, "label": lifecycle().label(key)} for key in gated_stages()],
         "rows": _policy_rows(policy),
         "can_edit": tenant.can(Perm.APPROVE),
         "error": error,
@@ -146,10 +149,6 @@ def policy_view(request):
 def register_nav() -> None:
     """Put the gate policy under Settings and give it a history page (called from InventoryConfig.ready())."""
     from django.http import Http404
-
-    from openaims.audittrail import registry
-    from openaims.inventory.models import GatePolicy
-    from openaims.web import nav
 
     def policy_url(tenant, obj=None):
         return reverse("inventory:lifecycle_policy", args=[tenant.organization.slug])
@@ -169,3 +168,62 @@ urlpatterns = [
     path("o/<slug:org>/systems/<int:pk>/lifecycle/", history_view, name="lifecycle_history"),
     path("o/<slug:org>/settings/lifecycle-gates/", policy_view, name="lifecycle_policy"),
 ]
+
+
+def stage_targets(stage: str) -> list[dict]:
+    """Where a system in `stage` may go: {key, label, kind} with kind forward, back, retire or reactivate."""
+    targets = []
+    for key, label in lifecycle().choices():
+        try:
+            kind = transition_kind(stage, key)
+        except ServiceError:
+            continue
+        targets.append({"key": key, "label": label, "kind": kind})
+    order = {"forward": 0, "retire": 1, "reactivate": 2, "back": 3}
+    return sorted(targets, key=lambda t: order[t["kind"]])
+
+
+def lifecycle_panel(tenant, system) -> dict:
+    """What the system page shows about the life cycle, in a fixed number of queries.
+
+    Keys: system, stages (stepper rows {key, label, state: done|current|upcoming}), current and
+    next_stage ({key, label} or None), gate (GateStatus of the next stage, or None), retirement_gate
+    (GateStatus, when retirement is not the next stage), targets (stage_targets), can_transition,
+    can_override, transition_url, history_url, policy_url; return_to (where the form goes back to;
+    empty: the page it is on) and to_stage, refusal ({to_stage, to_label, missing, message}),
+    reason and error, which the transition view fills after a refused move.
+    """
+    stage = system.stage
+    keys = lifecycle().keys
+    position = keys.index(stage) if stage in keys else -1
+    following = next_stage(stage)
+    wanted = [s for s in dict.fromkeys([following, RETIREMENT]) if s and s != stage]
+    policy = gate_policy_for(tenant.organization)
+    statuses = evaluate_systems([system], wanted, policy=policy)[system.pk]
+    org = tenant.organization.slug
+    return {
+        "system": system,
+        "stages": [
+            {
+                "key": key,
+                "label": label,
+                "state": "current" if i == position else ("done" if i < position else "upcoming"),
+            }
+            for i, (key, label) in enumerate(lifecycle().choices())
+        ],
+        "current": {"key": stage, "label": lifecycle().label(stage)},
+        "next_stage": {"key": following, "label": lifecycle().label(following)} if following else None,
+        "gate": statuses.get(following) if following else None,
+        "retirement_gate": statuses.get(RETIREMENT) if following != RETIREMENT else None,
+        "targets": stage_targets(stage),
+        "can_transition": tenant.can(Perm.WRITE),
+        "can_override": may_override(tenant.role, tenant.user, system),
+        "transition_url": reverse("inventory:lifecycle_transition", args=[org, system.pk]),
+        "history_url": reverse("inventory:lifecycle_history", args=[org, system.pk]),
+        "policy_url": reverse("inventory:lifecycle_policy", args=[org]),
+        "return_to": "",
+        "to_stage": "",
+        "refusal": None,
+        "reason": "",
+        "error": "",
+    }

@@ -13,10 +13,9 @@ from django.urls import path, register_converter, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from openaims.controls.selectors import controls_for_register
-from openaims.controls.services import control_link_system
 from openaims.inventory import services
 from openaims.inventory.access import get_part_for_tenant, get_supplier_for_tenant, get_system_for_tenant
+from openaims.inventory.control_links import control_links
 from openaims.inventory.part_forms import (
     PART_ARTICLES,
     PART_FORMS,
@@ -190,11 +189,11 @@ def system_control_link_view(request, pk: int):
     """From the system page: say one of the organization's controls applies to this system."""
     tenant = request.tenant
     system = get_system_for_tenant(tenant, pk)
-    form = ControlLinkForm(request.POST, controls=controls_for_register(tenant.organization))
+    form = ControlLinkForm(request.POST, controls=control_links().for_organization(tenant.organization))
     if form.is_valid():
         control = form.cleaned_data["control"]
         try:
-            control_link_system(actor=request.user, control=control, system=system)
+            control_links().link(actor=request.user, control=control, system=system)
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from openaims.inventory import card, classification, gates, panels, part_selectors, services
+from openaims.inventory import card, panels, part_selectors, services
 from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.duplicates import similar_systems
 from openaims.inventory.exports import FORMATS, SHEET_TITLE, filename
@@ -27,6 +27,8 @@ from openaims.inventory.selectors import (
     register_summary,
     term_labels,
 )
+from openaims.inventory.views.classification import classification_panel
+from openaims.inventory.views.lifecycle import lifecycle_panel
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
@@ -194,8 +196,8 @@ def system_view(request, pk: int):
         "labels": term_labels(system),
         "first_stage": lifecycle().keys[0],
         "can_write": tenant.can(Perm.WRITE),
-        "classification_panel": classification.classification_panel(tenant, system),
-        "lifecycle_panel": gates.lifecycle_panel(tenant, system),
+        "classification_panel": classification_panel(tenant, system),
+        "lifecycle_panel": lifecycle_panel(tenant, system),
         "parts_panel": part_selectors.parts_panel(tenant, system),
         "controls_panel": part_selectors.controls_panel(tenant, system),
         "card_panel": card.card_panel(tenant, system),

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from openaims.inventory.models import AISystem
 from openaims.lib.errors import ServiceError
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.risk import exports, selectors
@@ -24,7 +25,6 @@ EXPORTS = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("pdf", "Treatment plan (PD
 def _system(organization, number):
     if number is None:
         return None
-    from openaims.inventory.models import AISystem
 
     return AISystem.objects.filter(organization=organization, number=number).only("number", "name").first()
 
