@@ -55,3 +55,15 @@ def test_a_demo_system_page_shows_its_risks_and_impact_assessment(demo, client):
     assert 'data-testid="system-risks"' in page and "Triage model under-prioritises elderly patients" in page
     assert 'data-testid="system-impact"' in page and "Approved" in page
     assert "High-risk" in page and "Operation &amp; monitoring" in page
+
+
+def test_the_demo_shows_derived_assessments_dimensions_and_a_suggested_reassessment(demo):
+    from openaims.risk.selectors import reassessment_suggested
+    from openaims.tenancy.models import Organization
+
+    org = Organization.objects.get(slug="acme-health")
+    risks = Risk.objects.filter(organization=org)
+    assert risks.filter(assessments__derived_from__gt="").exists()  # carried over from a high harm
+    assert risks.filter(inherent_consequences__individuals=5, inherent_consequences__societies=3).exists()
+    flagged = risks.filter(reassessment_suggested(org))
+    assert list(flagged.values_list("title", flat=True)) == ["Imaging model drifts after scanner upgrade"]

@@ -73,15 +73,19 @@ def events(system, action):
 @pytest.fixture
 def temporary_item():
     """Register items for one test and forget them afterwards."""
-    added = []
+    replaced = {}
 
     def register(key, ok=True, detail="checked"):
+        replaced.setdefault(key, get_item(key))
         register_item(key, key.replace("_", " ").title(), lambda system: GateResult(ok, detail))
-        added.append(key)
 
     yield register
-    for key in added:
-        _items.pop(key, None)
+    for key, previous in replaced.items():
+        # An app's real item stands in again (the shipped default policy names some of them).
+        if previous is None:
+            _items.pop(key, None)
+        else:
+            _items[key] = previous
 
 
 # ------------------------------------------------------------------------------------ each item's check

@@ -126,7 +126,12 @@ def test_another_organizations_system_is_a_404(cast, api_for):
 def test_it_reads_and_sets_the_policy(cast, api_for):
     client = api_for(cast.users["manager"], cast.org)
     body = client.get(f"{BASE}/lifecycle/policy").json()
-    assert body["stages"][0] == {"stage": "design_development", "label": "Design & development", "items": DESIGN_ITEMS}
+    assert body["stages"][0] == {
+        "stage": "design_development",
+        "label": "Design & development",
+        "items": DESIGN_ITEMS,
+        "conditions": {},
+    }
     assert {i["key"] for i in body["available_items"]} >= {"owners_assigned", "technical_documentation_present"}
 
     response = client.request(
@@ -134,7 +139,7 @@ def test_it_reads_and_sets_the_policy(cast, api_for):
     )
     assert response.status_code == 200
     assert response.json()["stages"][0]["items"] == ["owners_assigned"]
-    assert response.json()["stages"][2] == {"stage": "deployment", "label": "Deployment", "items": []}
+    assert response.json()["stages"][2] == {"stage": "deployment", "label": "Deployment", "items": [], "conditions": {}}
     assert gate_policy_for(cast.org)["design_development"] == ["owners_assigned"]
 
 

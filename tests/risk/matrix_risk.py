@@ -121,7 +121,8 @@ def draft_named_likelihood(cast, response) -> None:
 
 
 def assess_data(cast) -> dict:
-    return {"inherent_likelihood": "3", "inherent_consequence": "3", "treatment_option": "retain"}
+    consequences = {f"inherent_consequence_{key}": "3" for key in ("organization", "individuals", "societies")}
+    return {"inherent_likelihood": "3", **consequences, "treatment_option": "retain"}
 
 
 WEB_ENDPOINTS = [

@@ -51,7 +51,13 @@ def test_it_assesses_accepts_and_reports_history(cast, api_for):
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["inherent"] == {"likelihood": 5, "consequence": 5, "level": "critical"}
+    # One consequence (the payload before dimensions existed) holds for every dimension.
+    assert body["inherent"] == {
+        "likelihood": 5,
+        "consequence": 5,
+        "consequences": {"organization": 5, "individuals": 5, "societies": 5},
+        "level": "critical",
+    }
     assert body["residual"]["level"] == "high" and body["criteria_version"] == 1
     assert body["review_date"] == "2030-06-30" and len(body["assessments"]) == 1
 

@@ -18,7 +18,15 @@ from openaims.risk.models import Risk, RiskAcceptance, RiskCriteria, RiskStatus,
 from openaims.risk.services import risk_accept, risk_select_control
 from tests.risk.conftest import C34, assess, make_risk, make_system
 
-REGISTER_QUERIES = 10
+DIMENSIONS = ("organization", "individuals", "societies")
+
+
+def per_dimension(kind: str, value: str) -> dict:
+    """The assessment form's consequence fields, one per dimension of the default criteria, all `value`."""
+    return {f"{kind}_consequence_{key}": value for key in DIMENSIONS}
+
+
+REGISTER_QUERIES = 12  # 10, plus the linked systems' current state for "reassessment suggested" (2)
 HEATMAP_QUERIES = 8
 
 
@@ -277,10 +285,10 @@ class TestRiskPages:
             url("assess", cast, risk.pk),
             {
                 "inherent_likelihood": "4",
-                "inherent_consequence": "4",
+                **per_dimension("inherent", "4"),
                 "treatment_option": "modify",
                 "residual_likelihood": "2",
-                "residual_consequence": "2",
+                **per_dimension("residual", "2"),
             },
         )
         risk.refresh_from_db()
@@ -292,10 +300,10 @@ class TestRiskPages:
             url("assess", cast, risk.pk),
             {
                 "inherent_likelihood": "1",
-                "inherent_consequence": "1",
+                **per_dimension("inherent", "1"),
                 "treatment_option": "modify",
                 "residual_likelihood": "5",
-                "residual_consequence": "5",
+                **per_dimension("residual", "5"),
             },
         )
         assert response.status_code == 400 and "cannot be higher than the inherent level" in response.content.decode()

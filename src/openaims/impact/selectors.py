@@ -9,60 +9,21 @@ UNION of values_list), the systems coming with the assessments (select_related).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, OuterRef
 
 from openaims.impact.models import ImpactAssessment, Status
-from openaims.inventory.models import AIModel, AISystem, Dataset
+from openaims.inventory.models import AISystem
 
-SIGNIFICANT_FIELDS = ("stage", "purpose", "intended_use")
-
-
-def _hash(data) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def parts_of(system_pks) -> dict[int, dict[str, list]]:
-    """{system pk: {"models": [[name, version], ...], "datasets": [name, ...]}} in one query."""
-    pks = list(system_pks)
-    found: dict[int, dict[str, list]] = {pk: {"models": [], "datasets": []} for pk in pks}
-    if not pks:
-        return found
-    models = (
-        AIModel.objects.filter(system_id__in=pks).values_list("system_id", Value("m"), "name", "version").order_by()
-    )
-    datasets = (
-        Dataset.objects.filter(system_id__in=pks).values_list("system_id", Value("d"), "name", Value("")).order_by()
-    )
-    for system_id, kind, name, version in models.union(datasets, all=True):
-        if kind == "m":
-            found[system_id]["models"].append([name, version])
-        else:
-            found[system_id]["datasets"].append(name)
-    for parts in found.values():
-        parts["models"].sort()
-        parts["datasets"].sort()
-    return found
-
-
-def fingerprint(system, parts: dict[str, list]) -> dict:
-    """The system's significant fields: what, when it changes, calls the assessment into question."""
-    return {
-        **{name: getattr(system, name) for name in SIGNIFICANT_FIELDS},
-        "models": parts["models"],
-        "datasets": parts["datasets"],
-    }
-
-
-def fingerprint_hash(data: dict) -> str:
-    return _hash(data)
-
-
-def current_fingerprint(system) -> dict:
-    return fingerprint(system, parts_of([system.pk])[system.pk])
+# The significant-change signal lives with the inventory: risks read the same one.
+from openaims.inventory.significance import (
+    SIGNIFICANT_FIELDS,
+    current_fingerprint,
+    fingerprint,
+    fingerprint_hash,
+    parts_of,
+)
 
 
 def changed_fields(before: dict, after: dict) -> list[str]:

@@ -24,7 +24,8 @@ from openaims.impact.models import EDITABLE, Impact, ImpactAssessment, ImpactKin
 from openaims.inventory.models import RiskClass
 from openaims.inventory.vocabulary import vocabulary
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
-from openaims.risk.services import risk_create
+from openaims.risk.criteria import map_by_rank
+from openaims.risk.services import criteria_ensure, risk_assess_derived, risk_create
 from openaims.tenancy.models import Membership
 from openaims.tenancy.numbering import next_number
 from openaims.tenancy.roles import Perm, has_perm
@@ -500,16 +501,59 @@ def _clean_impact(assessment, values: dict, current: Impact | None) -> dict:
     return merged
 
 
+def _short_title(prefix: str, text: str, limit: int = 120) -> str:
+    """`prefix` + the first line of `text`, cut at a word boundary with an ellipsis when too long."""
+    line = " ".join(text.split())
+    room = limit - len(prefix)
+    if len(line) <= room:
+        return prefix + line
+    cut = line[: room - 1]
+    if " " in cut and not line[room - 1].isspace():
+        cut = cut[: cut.rindex(" ")]
+    return prefix + cut.rstrip(" ,;:-") + "…"
+
+
+def derived_rating(impact: Impact, data) -> tuple[int, dict[str, int]]:
+    """The harm's rating on the organization's risk criteria `data`: (likelihood, {dimension: consequence}).
+
+    Mapped by rank (`risk.criteria.map_by_rank`): the impact scale's ends onto the criteria's ends, the
+    steps between proportionally. Severity is the consequence for individuals; for societies too when
+    the harm reaches society (the impact's widest `scale`). An irreversible harm (the impact scale's
+    `raise_when` threshold) is one consequence step worse, as the impact level is one level higher.
+    The organization dimension is left unrated: an impact assessment does not rate it.
+    """
+    scale = impact_catalog().scale
+    likelihood = map_by_rank(
+        scale.values("likelihood").index(impact.likelihood) + 1, len(scale.likelihood), len(data.likelihood)
+    )
+    m = len(data.consequence)
+    consequence = map_by_rank(scale.values("severity").index(impact.severity) + 1, len(scale.severity), m)
+    if impact.reversibility >= scale.raise_when.get("reversibility", 10**6):
+        consequence = min(m, consequence + 1)
+    keys = data.dimension_keys
+    consequences = {}
+    if "individuals" in keys:
+        consequences["individuals"] = consequence
+    if impact.scale >= max(scale.values("scale")) and "societies" in keys:
+        consequences["societies"] = consequence
+    if not consequences:
+        # Criteria without these dimensions: the harm's consequence stands for every dimension they have.
+        consequences = dict.fromkeys(keys, consequence)
+    return likelihood, consequences
+
+
 def _link_risk(actor, assessment, impact: Impact) -> None:
-    """A harm rated high feeds the risk register: create a risk for the system unless one is linked."""
+    """A harm rated high feeds the risk register: create a risk for the system unless one is linked,
+    its inherent assessment carried over from the harm's rating (recorded as derived, 6.1.4)."""
     if impact.kind != ImpactKind.HARM or impact.risk_id or not impact_catalog().scale.is_high(impact.level):
         return
     system = assessment.system
     party = f" ({impact.affected_party})" if impact.affected_party else ""
+    scale = impact_catalog().scale
     risk = risk_create(
         actor=actor,
         organization=assessment.organization,
-        title=f"Impact on people: {impact.description[:150]}"[:200],
+        title=_short_title("Impact on people: ", impact.description),
         description=(
             f"Harm identified in impact assessment v{assessment.version} of AIS-{system.number} {system.name}{party}, "
             f"rated {impact.level.replace('_', ' ')} on the impact scale.\n\n{impact.description}"
@@ -517,6 +561,22 @@ def _link_risk(actor, assessment, impact: Impact) -> None:
         ),
         owner=system.business_owner,
         systems=[system],
+    )
+    data = criteria_ensure(actor=actor, organization=assessment.organization).data
+    likelihood, consequences = derived_rating(impact, data)
+    source = (
+        f"{assessment.ref} harm #{impact.pk}: severity {impact.severity} {scale.label('severity', impact.severity)}, "
+        f"likelihood {impact.likelihood} {scale.label('likelihood', impact.likelihood)}, "
+        f"{scale.label('reversibility', impact.reversibility).lower()}, {scale.label('scale', impact.scale).lower()}"
+    )
+    risk_assess_derived(
+        actor=actor,
+        risk=risk,
+        likelihood=likelihood,
+        consequences=consequences,
+        derived_from=source[:200],
+        note="Carried over from the impact assessment by rank of the impact scale onto the risk criteria; "
+        "re-assess it to rate every dimension.",
     )
     impact.risk = risk
     impact.save(update_fields=["risk"])

@@ -307,7 +307,12 @@ LIFECYCLE = {
         "Rules-based planner live since 2022; no trained model or training data to document.",
     ),
     "Clinical note summariser": ("verification_validation", "Pilot on two wards; data sheet requested from IT."),
-    "Consumer credit scoring": ("operation_monitoring", ""),
+    # High-risk (Annex III 5(b)): live before impact assessments and risk acceptance were gates; the override
+    # records why, and the system page shows what is still missing.
+    "Consumer credit scoring": (
+        "operation_monitoring",
+        "Live since 2023, before the high-risk gate items; impact assessment and risk sign-off under way.",
+    ),
     "Support email spam filter": (
         "operation_monitoring",
         "Mail-suite feature in use since 2021; vendor documentation accepted as technical documentation.",
@@ -330,7 +335,9 @@ def _walk_life_cycle(system, target: str, reason: str, owner) -> None:
         try:
             system_transition(actor=owner, system=system, to_stage=stage)
         except GateRefused:
-            system_transition(actor=owner, system=system, to_stage=stage, override_reason=reason)
+            # The impact and risk demos run after this one: a high-risk system's gate names them as missing.
+            why = reason or "Went live before the high-risk gate items; impact assessment and risk sign-off follow."
+            system_transition(actor=owner, system=system, to_stage=stage, override_reason=why)
         system.refresh_from_db()
 
 

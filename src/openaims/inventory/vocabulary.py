@@ -76,12 +76,20 @@ class Vocabulary(BaseModel):
         return next((r for r in self.roles if r.key == key), None)
 
 
+class GateEntry(BaseModel):
+    """A gate item that applies only to some systems: `when: {risk_class: [high_risk]}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    item: str
+    when: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
 class Lifecycle(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     format: str = Field(pattern=r"^openaims-lifecycle/1$")
     version: int
     stages: tuple[Term, ...]
-    default_gates: dict[str, tuple[str, ...]]
+    default_gates: dict[str, tuple[str | GateEntry, ...]]
 
     @model_validator(mode="after")
     def _gates_name_stages(self):

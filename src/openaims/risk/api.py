@@ -69,7 +69,10 @@ class NodeRefOut(Schema):
 
 class ScoreOut(Schema):
     likelihood: int
-    consequence: int
+    consequence: int = Field(..., description="The highest of `consequences`: the one the level comes from")
+    consequences: dict[str, int] = Field(
+        ..., description="Consequence per dimension of the criteria (organization, individuals, societies …)"
+    )
     level: str = Field(..., description="Level key under the risk's criteria version, e.g. 'high'")
 
 
@@ -92,6 +95,10 @@ class RiskOut(Schema):
     treatment_option: TreatmentOption | Literal[""]
     treatment_plan: str
     residual: ScoreOut | None
+    derived_from: str = Field(..., description="Set when the latest assessment was carried over from an impact")
+    reassessment_suggested: bool = Field(
+        ..., description="A linked AI system changed significantly (stage, purpose, intended use, models, datasets)"
+    )
     criteria_version: int | None = Field(..., description="The criteria version of the latest assessment")
     assessed_at: datetime | None
     review_date: date | None
@@ -121,6 +128,7 @@ class AssessmentOut(Schema):
     inherent: ScoreOut
     treatment_option: TreatmentOption | Literal[""]
     residual: ScoreOut | None
+    derived_from: str
     note: str
     assessed_by: str
     assessed_at: datetime
@@ -175,11 +183,17 @@ class RiskPatch(Schema):
 
 
 class AssessIn(Schema):
+    """Consequences per dimension (`*_consequences`), or one value (`*_consequence`) that holds for all of them."""
+
     inherent_likelihood: int = Field(..., ge=1, le=10)
-    inherent_consequence: int = Field(..., ge=1, le=10)
+    inherent_consequence: int | None = Field(None, ge=1, le=10, description="One value for every dimension")
+    inherent_consequences: dict[str, int] | None = Field(
+        None, description="{dimension key: value}, every dimension of the criteria in force"
+    )
     treatment_option: TreatmentOption | None = None
     residual_likelihood: int | None = Field(None, ge=1, le=10)
-    residual_consequence: int | None = Field(None, ge=1, le=10)
+    residual_consequence: int | None = Field(None, ge=1, le=10, description="One value for every dimension")
+    residual_consequences: dict[str, int] | None = None
     review_date: date | None = Field(None, description="Next review; unchanged when omitted")
     note: str = Field("", max_length=TEXT)
 
@@ -218,6 +232,7 @@ class RegisterQuery(Schema):
     system: str = Field("", description="AI system number (AIS-<n>)")
     overdue: bool = Field(False, description="Only risks whose review date has passed")
     stale: bool = Field(False, description="Only risks assessed under an older criteria version")
+    reassess: bool = Field(False, description="Only risks whose linked AI system changed significantly since")
     il: int | None = Field(None, description="Inherent likelihood (with ic: one heat-map cell)")
     ic: int | None = None
     rl: int | None = Field(None, description="Residual likelihood (with rc: one heat-map cell)")
@@ -313,6 +328,7 @@ def _nodes(urns: list[str], field: str) -> list[CatalogNode]:
 def _risks(tenant: Tenant):
     return (
         Risk.objects.for_organization(tenant.organization)
+        .annotate(reassessment_suggested=selectors.reassessment_suggested(tenant.organization))
         .select_related("owner", "created_by", "criteria")
         .defer("criteria__content")
         .prefetch_related(
@@ -334,10 +350,10 @@ def _get_risk(tenant: Tenant, pk: int) -> Risk:
     return risk
 
 
-def _score(likelihood, consequence, level) -> dict | None:
+def _score(likelihood, consequence, consequences, level) -> dict | None:
     if likelihood is None:
         return None
-    return {"likelihood": likelihood, "consequence": consequence, "level": level}
+    return {"likelihood": likelihood, "consequence": consequence, "consequences": consequences, "level": level}
 
 
 def _node(node: CatalogNode) -> dict:
@@ -361,10 +377,16 @@ def _risk(risk: Risk) -> dict:
         "objectives": [_node(link.node) for link in risk.objective_links.all()],
         "other_objectives": risk.other_objectives,
         "existing_controls": risk.existing_controls,
-        "inherent": _score(risk.inherent_likelihood, risk.inherent_consequence, risk.inherent_level),
+        "inherent": _score(
+            risk.inherent_likelihood, risk.inherent_consequence, risk.inherent_consequences, risk.inherent_level
+        ),
         "treatment_option": risk.treatment_option,
         "treatment_plan": risk.treatment_plan,
-        "residual": _score(risk.residual_likelihood, risk.residual_consequence, risk.residual_level),
+        "residual": _score(
+            risk.residual_likelihood, risk.residual_consequence, risk.residual_consequences, risk.residual_level
+        ),
+        "derived_from": risk.derived_from,
+        "reassessment_suggested": bool(getattr(risk, "reassessment_suggested", False)),
         "criteria_version": risk.criteria.number if risk.criteria_id else None,
         "assessed_at": risk.assessed_at,
         "review_date": risk.review_date,
@@ -404,9 +426,14 @@ def _risk_detail(tenant: Tenant, pk: int) -> dict:
         {
             "id": a.pk,
             "criteria_version": a.criteria.number,
-            "inherent": _score(a.inherent_likelihood, a.inherent_consequence, a.inherent_level),
+            "inherent": _score(
+                a.inherent_likelihood, a.inherent_consequence, a.inherent_consequences, a.inherent_level
+            ),
             "treatment_option": a.treatment_option,
-            "residual": _score(a.residual_likelihood, a.residual_consequence, a.residual_level),
+            "residual": _score(
+                a.residual_likelihood, a.residual_consequence, a.residual_consequences, a.residual_level
+            ),
+            "derived_from": a.derived_from,
             "note": a.note,
             "assessed_by": a.assessed_by.get_username(),
             "assessed_at": a.assessed_at,
@@ -419,7 +446,9 @@ def _risk_detail(tenant: Tenant, pk: int) -> dict:
             "accepted_by": a.accepted_by.get_username(),
             "accepted_role": a.accepted_role,
             "accepted_at": a.accepted_at,
-            "residual": _score(a.residual_likelihood, a.residual_consequence, a.residual_level),
+            "residual": _score(
+                a.residual_likelihood, a.residual_consequence, a.residual_consequences, a.residual_level
+            ),
             "within_appetite": a.within_appetite,
             "criteria_version": a.criteria.number,
             "note": a.note,
@@ -531,9 +560,11 @@ def risks_assess(request, org: str, risk_id: int, payload: AssessIn):
         risk=risk,
         inherent_likelihood=payload.inherent_likelihood,
         inherent_consequence=payload.inherent_consequence,
+        inherent_consequences=payload.inherent_consequences,
         treatment_option=payload.treatment_option.value if payload.treatment_option else "",
         residual_likelihood=payload.residual_likelihood,
         residual_consequence=payload.residual_consequence,
+        residual_consequences=payload.residual_consequences,
         review_date=payload.review_date,
         note=payload.note,
     )

@@ -1,5 +1,12 @@
 """Risk criteria as data (6.1.1): likelihood and consequence scales, the matrix of levels, the appetite.
 
+Consequences are rated per dimension (6.1.2 d) 1): for the organization, for individuals, for societies —
+the dimensions are data, each with its own wording of the one consequence scale. An assessment records
+a value per dimension; the consequence that enters the matrix is the highest of them (a risk is as bad
+as its worst consequence for anyone). Criteria stored before dimensions existed read as having the
+three default dimensions, each worded like their single consequence scale (which spoke for "people,
+society and the organization" at once), so published versions stay byte-for-byte as they were.
+
 The shape is checked with pydantic before anything uses it: the shipped default
 (`data/criteria-default.yaml`), a draft a manager saves, a version read back from the database. The
 checks go beyond types — the matrix covers every cell with a known level and never gets milder as
@@ -39,6 +46,38 @@ class ScaleLevel(_Strict):
     description: str = Field("", max_length=1000)
 
 
+class ConsequenceDimension(_Strict):
+    """Whom a consequence falls on (6.1.2 d) 1)), with the consequence scale worded for them."""
+
+    key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$", description="Stable key, e.g. 'individuals'; stored on risks.")
+    name: str = Field(min_length=1, max_length=60)
+    description: str = Field("", max_length=1000)
+    scale: list[ScaleLevel] = Field(min_length=2, max_length=10, description="One entry per consequence value.")
+
+
+DEFAULT_DIMENSIONS = (
+    ("organization", "For the organization", "Its objectives, operations, finances, legal position and reputation."),
+    ("individuals", "For individuals", "People affected by the AI system: health, safety, rights, money, chances."),
+    ("societies", "For societies", "Groups, communities and society at large: fairness, trust, environment."),
+)
+
+
+def _legacy_dimensions(consequence: list) -> list[dict]:
+    """Dimensions for criteria stored before they existed: each worded like the single consequence scale."""
+    return [
+        {"key": key, "name": name, "description": text, "scale": consequence} for key, name, text in DEFAULT_DIMENSIONS
+    ]
+
+
+def map_by_rank(value: int, from_size: int, to_size: int) -> int:
+    """A value of a 1..from_size scale on a 1..to_size scale, by rank: the ends map onto the ends and the
+    steps between proportionally, rounded half up (a 4-point scale on a 5-point one: 1→1, 2→2, 3→4, 4→5)."""
+    if from_size <= 1 or to_size <= 1:
+        return 1
+    position = (value - 1) / (from_size - 1)
+    return min(to_size, max(1, int(position * (to_size - 1) + 1.5)))
+
+
 class RiskLevel(_Strict):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$", description="Stable key, e.g. 'high'; stored on risks.")
     name: str = Field(min_length=1, max_length=40)
@@ -69,9 +108,17 @@ class CriteriaData(_Strict):
     name: str = Field("", max_length=120)
     likelihood: list[ScaleLevel] = Field(min_length=2, max_length=10)
     consequence: list[ScaleLevel] = Field(min_length=2, max_length=10)
+    consequence_dimensions: list[ConsequenceDimension] = Field(min_length=1, max_length=6)
     levels: list[RiskLevel] = Field(min_length=2, max_length=6, description="Lowest first.")
     matrix: list[list[str]]
     appetite: list[AppetiteRule]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy(cls, raw):
+        if isinstance(raw, dict) and "consequence_dimensions" not in raw and isinstance(raw.get("consequence"), list):
+            raw = {**raw, "consequence_dimensions": _legacy_dimensions(raw["consequence"])}
+        return raw
 
     @model_validator(mode="after")
     def _consistent(self) -> CriteriaData:
@@ -83,6 +130,15 @@ class CriteriaData(_Strict):
             names = [level.name.casefold() for level in scale]
             if len(set(names)) != len(names):
                 raise ValueError(f"two {axis} levels have the same name")
+        dimension_keys = [dimension.key for dimension in self.consequence_dimensions]
+        if len(set(dimension_keys)) != len(dimension_keys):
+            raise ValueError("two consequence dimensions have the same key")
+        for dimension in self.consequence_dimensions:
+            if [level.value for level in dimension.scale] != list(range(1, len(self.consequence) + 1)):
+                raise ValueError(
+                    f"consequence dimension {dimension.key!r} must word each consequence value 1 … "
+                    f"{len(self.consequence)} once, in order"
+                )
         keys = [level.key for level in self.levels]
         if len(set(keys)) != len(keys):
             raise ValueError("two risk levels have the same key")
@@ -146,6 +202,55 @@ class CriteriaData(_Strict):
             raise ServiceError(
                 f"{prefix}consequence must be between 1 and {m}", field=f"{what}_consequence".lstrip("_")
             )
+
+    @property
+    def dimension_keys(self) -> list[str]:
+        return [dimension.key for dimension in self.consequence_dimensions]
+
+    def dimension(self, key: str) -> ConsequenceDimension | None:
+        return next((d for d in self.consequence_dimensions if d.key == key), None)
+
+    def consequences(
+        self, single: int | None, per_dimension: dict[str, int] | None, *, what: str, partial: bool = False
+    ) -> dict[str, int]:
+        """The consequence per dimension from either one value (it holds for every dimension) or a value per
+        dimension (every dimension rated, unless `partial`: a derived assessment rates only what its source rated).
+        """
+        field = f"{what}_consequence"
+        if per_dimension:
+            unknown = sorted(set(per_dimension) - set(self.dimension_keys))
+            if unknown:
+                raise ServiceError(
+                    f"{what} consequence: unknown dimension {unknown[0]!r} (known: {', '.join(self.dimension_keys)})",
+                    field=field,
+                )
+            missing = [key for key in self.dimension_keys if per_dimension.get(key) is None]
+            if missing and not partial:
+                name = next(d.name.lower() for d in self.consequence_dimensions if d.key == missing[0])
+                raise ServiceError(f"rate the {what} consequence {name}", field=f"{field}_{missing[0]}")
+            values = {key: per_dimension[key] for key in self.dimension_keys if per_dimension.get(key) is not None}
+            if not values:
+                raise ServiceError(f"rate the {what} consequence", field=field)
+            if single is not None and single != max(values.values(), default=single):
+                raise ServiceError(
+                    f"{what} consequence {single} is not the highest of the values per dimension", field=field
+                )
+        elif single is not None:
+            if not isinstance(single, int) or not 1 <= single <= len(self.consequence):
+                raise ServiceError(f"{what} consequence must be between 1 and {len(self.consequence)}", field=field)
+            values = dict.fromkeys(self.dimension_keys, single)
+        else:
+            raise ServiceError(f"rate the {what} consequence", field=field)
+        m = len(self.consequence)
+        for key, value in values.items():
+            if not isinstance(value, int) or not 1 <= value <= m:
+                raise ServiceError(f"{what} consequence: values between 1 and {m}", field=f"{field}_{key}")
+        return values
+
+    @staticmethod
+    def consequence_of(values: dict[str, int]) -> int:
+        """The consequence that enters the matrix: the highest over the dimensions."""
+        return max(values.values())
 
     def level_key(self, likelihood: int, consequence: int) -> str:
         self.check_scores(likelihood, consequence)

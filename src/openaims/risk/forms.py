@@ -113,7 +113,8 @@ def _scale_choices(scale, *, empty: str | None = None) -> list[tuple[str, str]]:
 
 
 class AssessForm(forms.Form):
-    """Inherent scores, the treatment option and the residual scores, on the scales of the criteria in force."""
+    """Inherent scores, the treatment option and the residual scores, on the scales of the criteria in force:
+    a consequence per dimension of the criteria (for the organization, for individuals, for societies …)."""
 
     treatment_option = forms.ChoiceField(
         required=False, choices=[("", "— not decided yet —"), *TreatmentOption.choices]
@@ -122,23 +123,32 @@ class AssessForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Why these scores.")
 
     def __init__(self, *args, data_criteria: CriteriaData, risk=None, **kwargs):
+        c = data_criteria
         if risk is not None and "initial" not in kwargs and risk.has_inherent:
-            kwargs["initial"] = {
+            initial = {
                 "inherent_likelihood": str(risk.inherent_likelihood),
-                "inherent_consequence": str(risk.inherent_consequence),
                 "treatment_option": risk.treatment_option,
                 "residual_likelihood": str(risk.residual_likelihood or ""),
-                "residual_consequence": str(risk.residual_consequence or ""),
                 "review_date": risk.review_date,
             }
+            for kind in ("inherent", "residual"):
+                values = getattr(risk, f"{kind}_consequences") or {}
+                for key in c.dimension_keys:
+                    initial[f"{kind}_consequence_{key}"] = str(values.get(key) or "")
+            kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
-        c = data_criteria
+        self.dimensions = c.dimension_keys
         self.fields["inherent_likelihood"] = forms.TypedChoiceField(
             choices=_scale_choices(c.likelihood), coerce=int, label="Inherent likelihood"
         )
-        self.fields["inherent_consequence"] = forms.TypedChoiceField(
-            choices=_scale_choices(c.consequence), coerce=int, label="Inherent consequence"
-        )
+        for dimension in c.consequence_dimensions:
+            self.fields[f"inherent_consequence_{dimension.key}"] = forms.TypedChoiceField(
+                choices=_scale_choices(dimension.scale, empty="—"),
+                coerce=int,
+                empty_value=None,
+                required=False,
+                label=f"Inherent consequence {dimension.name.lower()}",
+            )
         self.fields["residual_likelihood"] = forms.TypedChoiceField(
             choices=_scale_choices(c.likelihood, empty="—"),
             coerce=int,
@@ -146,25 +156,35 @@ class AssessForm(forms.Form):
             required=False,
             label="Residual likelihood",
         )
-        self.fields["residual_consequence"] = forms.TypedChoiceField(
-            choices=_scale_choices(c.consequence, empty="—"),
-            coerce=int,
-            empty_value=None,
-            required=False,
-            label="Residual consequence",
-            help_text="After the treatment. Retaining a risk without residual scores keeps the inherent ones.",
+        for dimension in c.consequence_dimensions:
+            self.fields[f"residual_consequence_{dimension.key}"] = forms.TypedChoiceField(
+                choices=_scale_choices(dimension.scale, empty="—"),
+                coerce=int,
+                empty_value=None,
+                required=False,
+                label=f"Residual consequence {dimension.name.lower()}",
+            )
+        last = f"residual_consequence_{c.dimension_keys[-1]}"
+        self.fields[last].help_text = (
+            "After the treatment. Retaining a risk without residual scores keeps the inherent ones. "
+            "The level comes from the highest consequence."
         )
         self.order_fields(
             [
                 "inherent_likelihood",
-                "inherent_consequence",
+                *[f"inherent_consequence_{key}" for key in c.dimension_keys],
                 "treatment_option",
                 "residual_likelihood",
-                "residual_consequence",
+                *[f"residual_consequence_{key}" for key in c.dimension_keys],
                 "review_date",
                 "note",
             ]
         )
+
+    def consequences(self, kind: str) -> dict[str, int] | None:
+        """{dimension: value} as given (the service says which one is missing); None when none is given."""
+        values = {key: self.cleaned_data.get(f"{kind}_consequence_{key}") for key in self.dimensions}
+        return values if any(v is not None for v in values.values()) else None
 
 
 class AcceptForm(forms.Form):
@@ -323,6 +343,8 @@ class CriteriaForm(forms.Form):
                 {"value": lv.value, "name": d[f"c{lv.value}_name"], "description": d[f"c{lv.value}_description"]}
                 for lv in base.consequence
             ],
+            # The page edits the scales' names, not each dimension's wording: those are kept (the API edits them).
+            "consequence_dimensions": [dimension.model_dump() for dimension in base.consequence_dimensions],
             "levels": [
                 {
                     "key": level.key,

@@ -99,15 +99,22 @@ class Risk(models.Model):
     other_objectives = models.TextField(blank=True, help_text="Objectives of the organization's own, one a line.")
     existing_controls = models.TextField(blank=True)
     inherent_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
-    inherent_consequence = models.PositiveSmallIntegerField(null=True, blank=True)
+    inherent_consequence = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The highest of inherent_consequences: the one the level comes from."
+    )
+    inherent_consequences = models.JSONField(default=dict, blank=True, help_text="{dimension key: consequence}")
     inherent_level = models.CharField(max_length=20, blank=True)
     inherent_rank = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 = lowest level.")
     treatment_option = models.CharField(max_length=10, choices=TreatmentOption.choices, blank=True)
     treatment_plan = models.TextField(blank=True)
     residual_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
     residual_consequence = models.PositiveSmallIntegerField(null=True, blank=True)
+    residual_consequences = models.JSONField(default=dict, blank=True, help_text="{dimension key: consequence}")
     residual_level = models.CharField(max_length=20, blank=True)
     residual_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    derived_from = models.CharField(
+        max_length=200, blank=True, help_text="Set when the latest assessment was carried over from an impact."
+    )
     criteria = models.ForeignKey(
         RiskCriteria,
         null=True,
@@ -136,11 +143,14 @@ class Risk(models.Model):
     SCORE_FIELDS = (
         "inherent_likelihood",
         "inherent_consequence",
+        "inherent_consequences",
         "inherent_level",
         "treatment_option",
         "residual_likelihood",
         "residual_consequence",
+        "residual_consequences",
         "residual_level",
+        "derived_from",
     )
 
     objects = RiskQuerySet.as_manager()
@@ -193,6 +203,12 @@ class RiskSystem(models.Model):
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="system_links")
     system = models.ForeignKey("inventory.AISystem", on_delete=models.CASCADE, related_name="+")
+    assessed_fingerprint = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The system's significant fields (hashed) when the risk was last assessed; "
+        "'' before any assessment, 'added' when linked after it.",
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["risk", "system"], name="risk_system_unique")]
@@ -237,11 +253,14 @@ class RiskAssessment(models.Model):
     criteria = models.ForeignKey(RiskCriteria, on_delete=models.PROTECT, related_name="+")
     inherent_likelihood = models.PositiveSmallIntegerField()
     inherent_consequence = models.PositiveSmallIntegerField()
+    inherent_consequences = models.JSONField(default=dict, blank=True)
     inherent_level = models.CharField(max_length=20)
     treatment_option = models.CharField(max_length=10, choices=TreatmentOption.choices, blank=True)
     residual_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
     residual_consequence = models.PositiveSmallIntegerField(null=True, blank=True)
+    residual_consequences = models.JSONField(default=dict, blank=True)
     residual_level = models.CharField(max_length=20, blank=True)
+    derived_from = models.CharField(max_length=200, blank=True, help_text="The impact it was carried over from.")
     note = models.TextField(blank=True)
     assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     assessed_at = models.DateTimeField(default=timezone.now)
@@ -312,6 +331,7 @@ class RiskAcceptance(models.Model):
     accepted_at = models.DateTimeField(default=timezone.now)
     residual_likelihood = models.PositiveSmallIntegerField()
     residual_consequence = models.PositiveSmallIntegerField()
+    residual_consequences = models.JSONField(default=dict, blank=True)
     residual_level = models.CharField(max_length=20)
     within_appetite = models.BooleanField()
     note = models.TextField(blank=True)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from openaims.catalog.models import CatalogNode
+from openaims.inventory.significance import keyed_hashes
 from openaims.risk.criteria import CriteriaData, RiskLevel, default_criteria
 from openaims.risk.models import (
     OPEN_ACTION_STATUSES,
@@ -134,6 +135,7 @@ class RegisterFilter:
     system: int | None = None
     overdue: bool = False
     stale: bool = False  # assessed under an older criteria version
+    reassess: bool = False  # a linked AI system changed significantly since the assessment
     il: int | None = None
     ic: int | None = None
     rl: int | None = None
@@ -165,6 +167,7 @@ class RegisterFilter:
             system=_int(params.get("system"), high=10**9),
             overdue=flag("overdue"),
             stale=flag("stale"),
+            reassess=flag("reassess"),
             il=il if ic else None,
             ic=ic if il else None,
             rl=rl if rc else None,
@@ -191,6 +194,7 @@ class RegisterFilter:
             "system": self.system,
             "overdue": "1" if self.overdue else "",
             "stale": "1" if self.stale else "",
+            "reassess": "1" if self.reassess else "",
             "il": self.il,
             "ic": self.ic,
             "rl": self.rl,
@@ -236,6 +240,10 @@ class RegisterFilter:
             risks = risks.filter(criteria__isnull=False)
             if current_id is not None:
                 risks = risks.exclude(criteria_id=current_id)
+        if self.reassess:
+            # The register annotates it already: filtering on the annotation saves computing the hashes twice.
+            annotated = "reassessment_suggested" in risks.query.annotations
+            risks = risks.filter(reassessment_suggested=True if annotated else reassessment_suggested(organization))
         if self.il is not None:
             risks = risks.filter(inherent_likelihood=self.il, inherent_consequence=self.ic)
         if self.rl is not None:
@@ -243,9 +251,52 @@ class RegisterFilter:
         return risks
 
 
+def reassessment_suggested(organization, hashes: dict[int, str] | None = None) -> Exists:
+    """Whether an open risk's linked AI system changed significantly since the risk was assessed (8.2).
+
+    Computed, not stored, like impact's "review needed", from the same signal (`inventory.significance`):
+    each link keeps a hash of its system's pk and significant fields at the assessment; the hashes of the
+    systems as they are now (two queries) form a set, and a link whose hash is not in it has changed — so
+    the register filters and pages on it in SQL, and no inventory write has to remember to set a flag.
+    Links never fingerprinted (risks assessed before this existed, or not at all) suggest nothing.
+    """
+    if hashes is None:
+        # Only systems some assessment fingerprinted can have changed since: the others are never hashed.
+        fingerprinted = (
+            RiskSystem.objects.filter(organization=organization).exclude(assessed_fingerprint="").values("system_id")
+        )
+        hashes = keyed_hashes(organization, fingerprinted)
+    changed = (
+        RiskSystem.objects.filter(risk=OuterRef("pk"))
+        .exclude(assessed_fingerprint="")
+        .exclude(assessed_fingerprint__in=sorted(set(hashes.values())))
+        .exclude(risk__status=RiskStatus.CLOSED)
+    )
+    return Exists(changed)
+
+
+def changed_systems(risk: Risk, systems: list) -> list:
+    """The linked systems (of `systems`) that changed significantly since the risk's assessment (two queries)."""
+    if risk.status == RiskStatus.CLOSED:
+        return []
+    links = {
+        link.system_id: link.assessed_fingerprint
+        for link in RiskSystem.objects.filter(risk=risk).exclude(assessed_fingerprint="")
+    }
+    if not links:
+        return []
+    now = keyed_hashes(risk.organization, list(links))
+    return [s for s in systems if s.pk in links and links[s.pk] != now.get(s.pk)]
+
+
 def register(organization, flt: RegisterFilter, *, current_id: int | None = None, today=None) -> QuerySet:
-    """The filtered, sorted register: each risk with its owner and its AI systems (one query per page for those)."""
-    risks = Risk.objects.filter(organization=organization).select_related("owner")
+    """The filtered, sorted register: each risk with its owner and its AI systems (one query per page for those),
+    and whether a re-assessment is suggested (two queries for the systems' current state)."""
+    risks = (
+        Risk.objects.filter(organization=organization)
+        .select_related("owner")
+        .annotate(reassessment_suggested=reassessment_suggested(organization))
+    )
     risks = flt.apply(risks, organization=organization, today=today, current_id=current_id)
     return risks.order_by(*SORTS[flt.sort]).prefetch_related(
         Prefetch(
@@ -369,6 +420,7 @@ def risk_detail(risk: Risk) -> dict:
     acceptances = list(RiskAcceptance.objects.filter(risk=risk).select_related("accepted_by", "criteria"))
     return {
         "systems": systems,
+        "changed_systems": changed_systems(risk, systems),
         "sources": sources,
         "objectives": objectives,
         "controls": controls,

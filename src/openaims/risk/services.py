@@ -22,6 +22,7 @@ from django.utils import timezone
 from openaims.audittrail.services import Action, diff, record_event, snapshot
 from openaims.catalog.models import CatalogNode
 from openaims.inventory.models import AISystem
+from openaims.inventory.significance import keyed_hashes
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.risk.criteria import ROLE_AUTHORITY, CriteriaData, default_criteria, parse_criteria
 from openaims.risk.models import (
@@ -43,6 +44,7 @@ from openaims.tenancy.numbering import next_number
 
 SOURCE_KIND = "risk_source"  # catalog node kinds a risk may cite (ISO/IEC 42001 Annex C.3.x, C.2.x)
 OBJECTIVE_KIND = "objective"
+ADDED_AFTER_ASSESSMENT = "added"
 ROLE_NAMES = {"contributor": "a contributor", "manager": "a manager", "owner": "an owner"}
 
 
@@ -326,6 +328,19 @@ UPDATABLE = {
 }
 
 
+def _relink_systems(risk: Risk, systems: list) -> dict:
+    """Link exactly `systems`; the audit change of the links, if any."""
+    old, new = _set_links(RiskSystem, risk, "system_id", systems)
+    if risk.has_inherent:
+        # The assessment did not cover a system linked after it: suggest a re-assessment.
+        RiskSystem.objects.filter(risk=risk, system_id__in=set(new) - set(old)).update(
+            assessed_fingerprint=ADDED_AFTER_ASSESSMENT
+        )
+    if old == new:
+        return {}
+    return {"systems": [_labels(AISystem, old, _system_label), _labels(AISystem, new, _system_label)]}
+
+
 def risk_update(*, actor, risk: Risk, **values) -> Risk:
     """Change what the register says about a risk. Scores change only through `risk_assess`."""
     unknown = set(values) - UPDATABLE
@@ -345,9 +360,7 @@ def risk_update(*, actor, risk: Risk, **values) -> Risk:
             risk.review_date = values["review_date"]
         changes = diff(before, _state(risk))
         if "systems" in values:
-            old, new = _set_links(RiskSystem, risk, "system_id", _systems(organization, values["systems"]))
-            if old != new:
-                changes["systems"] = [_labels(AISystem, old, _system_label), _labels(AISystem, new, _system_label)]
+            changes.update(_relink_systems(risk, _systems(organization, values["systems"])))
         for name, model, kind in (("sources", RiskSource, SOURCE_KIND), ("objectives", RiskObjective, OBJECTIVE_KIND)):
             if name in values:
                 old, new = _set_links(model, risk, "node_id", _nodes(values[name], kind, name))
@@ -380,36 +393,116 @@ def _revoke_acceptance(risk: Risk, reason: str) -> RiskAcceptance | None:
     return acceptance
 
 
+def _fingerprint_links(risk: Risk) -> None:
+    """Remember each linked system's significant fields as assessed ("reassessment suggested" compares them)."""
+    links = list(RiskSystem.objects.filter(risk=risk))
+    if not links:
+        return
+    hashes = keyed_hashes(risk.organization, [link.system_id for link in links])
+    for link in links:
+        link.assessed_fingerprint = hashes.get(link.system_id, "")
+    RiskSystem.objects.bulk_update(links, ["assessed_fingerprint"])
+
+
 def risk_assess(
     *,
     actor,
     risk: Risk,
     inherent_likelihood: int,
-    inherent_consequence: int,
+    inherent_consequence: int | None = None,
+    inherent_consequences: dict[str, int] | None = None,
     treatment_option: str = "",
     residual_likelihood: int | None = None,
     residual_consequence: int | None = None,
+    residual_consequences: dict[str, int] | None = None,
     review_date: date | None = None,
     note: str = "",
 ) -> RiskAssessment:
     """(Re-)assess a risk under the criteria in force: levels are computed, the scores kept as history.
 
-    A residual risk needs a treatment option; retaining a risk without stating the residual keeps the
-    inherent scores. A residual level above the inherent one is refused (a treatment does not add risk).
-    Any earlier acceptance no longer holds: the risk owner signs off the new residual risk again.
+    Consequences are rated per dimension of the criteria (`*_consequences`); one value (`*_consequence`)
+    holds for every dimension. The level comes from the highest of them. A residual risk needs a
+    treatment option; retaining a risk without stating the residual keeps the inherent scores. A
+    residual level above the inherent one is refused (a treatment does not add risk). Any earlier
+    acceptance no longer holds: the risk owner signs off the new residual risk again.
     """
+    return _assess(
+        actor=actor,
+        risk=risk,
+        inherent_likelihood=inherent_likelihood,
+        inherent_consequence=inherent_consequence,
+        inherent_consequences=inherent_consequences,
+        treatment_option=treatment_option,
+        residual_likelihood=residual_likelihood,
+        residual_consequence=residual_consequence,
+        residual_consequences=residual_consequences,
+        review_date=review_date,
+        note=note,
+    )
+
+
+def risk_assess_derived(
+    *,
+    actor,
+    risk: Risk,
+    likelihood: int,
+    consequences: dict[str, int],
+    derived_from: str,
+    note: str = "",
+) -> RiskAssessment:
+    """An inherent assessment carried over from another rating (a harm of an impact assessment, 6.1.4),
+    recorded as derived from it. Only the dimensions the source rated are given; a normal re-assessment
+    replaces it like any other."""
+    derived_from = _text(derived_from, "derived_from", limit=200, required=True)
+    return _assess(
+        actor=actor,
+        risk=risk,
+        inherent_likelihood=likelihood,
+        inherent_consequences=consequences,
+        partial=True,
+        derived_from=derived_from,
+        note=note,
+    )
+
+
+def _assess(
+    *,
+    actor,
+    risk: Risk,
+    inherent_likelihood: int,
+    inherent_consequence: int | None = None,
+    inherent_consequences: dict[str, int] | None = None,
+    treatment_option: str = "",
+    residual_likelihood: int | None = None,
+    residual_consequence: int | None = None,
+    residual_consequences: dict[str, int] | None = None,
+    review_date: date | None = None,
+    note: str = "",
+    partial: bool = False,
+    derived_from: str = "",
+) -> RiskAssessment:
     organization = risk.organization
     treatment_option = treatment_option or ""
     if treatment_option and treatment_option not in TreatmentOption.values:
         raise ServiceError(f"unknown treatment option {treatment_option!r}", field="treatment_option")
-    if (residual_likelihood is None) != (residual_consequence is None):
+    residual_rated = residual_consequence is not None or bool(residual_consequences)
+    if (residual_likelihood is None) == residual_rated:
         raise ServiceError("give both residual likelihood and consequence, or neither", field="residual_likelihood")
-    if treatment_option == TreatmentOption.RETAIN and residual_likelihood is None:
-        residual_likelihood, residual_consequence = inherent_likelihood, inherent_consequence
-    if residual_likelihood is not None and not treatment_option:
-        raise ServiceError("choose a treatment option before scoring the residual risk", field="treatment_option")
     criteria = criteria_ensure(actor=actor, organization=organization)
     data = criteria.data
+    inherent_by_dimension = data.consequences(
+        inherent_consequence, inherent_consequences, what="inherent", partial=partial
+    )
+    inherent_consequence = data.consequence_of(inherent_by_dimension)
+    if treatment_option == TreatmentOption.RETAIN and residual_likelihood is None:
+        residual_likelihood, residual_by_dimension = inherent_likelihood, dict(inherent_by_dimension)
+    elif residual_likelihood is not None:
+        residual_by_dimension = data.consequences(residual_consequence, residual_consequences, what="residual")
+    else:
+        residual_by_dimension = {}
+    residual_consequence = data.consequence_of(residual_by_dimension) if residual_by_dimension else None
+    if residual_likelihood is not None and not treatment_option:
+        raise ServiceError("choose a treatment option before scoring the residual risk", field="treatment_option")
     data.check_scores(inherent_likelihood, inherent_consequence, what="inherent")
     inherent_level = data.level_key(inherent_likelihood, inherent_consequence)
     residual_level = ""
@@ -430,13 +523,16 @@ def risk_assess(
         now = timezone.now()
         risk.inherent_likelihood = inherent_likelihood
         risk.inherent_consequence = inherent_consequence
+        risk.inherent_consequences = inherent_by_dimension
         risk.inherent_level = inherent_level
         risk.inherent_rank = data.rank(inherent_level)
         risk.treatment_option = treatment_option
         risk.residual_likelihood = residual_likelihood
         risk.residual_consequence = residual_consequence
+        risk.residual_consequences = residual_by_dimension
         risk.residual_level = residual_level
         risk.residual_rank = data.rank(residual_level) if residual_level else None
+        risk.derived_from = derived_from
         risk.criteria = criteria
         risk.assessed_at = now
         risk.updated_at = now
@@ -451,15 +547,19 @@ def risk_assess(
             criteria=criteria,
             inherent_likelihood=inherent_likelihood,
             inherent_consequence=inherent_consequence,
+            inherent_consequences=inherent_by_dimension,
             inherent_level=inherent_level,
             treatment_option=treatment_option,
             residual_likelihood=residual_likelihood,
             residual_consequence=residual_consequence,
+            residual_consequences=residual_by_dimension,
             residual_level=residual_level,
+            derived_from=derived_from,
             note=_text(note, "note"),
             assessed_by=actor,
             assessed_at=now,
         )
+        _fingerprint_links(risk)
         revoked = _revoke_acceptance(risk, "re-assessed")
         after = _scores(risk)
         if "review_date" in before:
@@ -537,6 +637,7 @@ def risk_accept(*, actor, risk: Risk, note: str = "", role: str | None = None) -
             accepted_role=acting,
             residual_likelihood=risk.residual_likelihood,
             residual_consequence=risk.residual_consequence,
+            residual_consequences=risk.residual_consequences,
             residual_level=risk.residual_level,
             within_appetite=rule.within_appetite,
             note=_text(note, "note"),

@@ -13,7 +13,7 @@ from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.lifecycle import transitions
 from openaims.inventory.lifecycle.evaluation import GateStatus, evaluate_systems, next_stage
 from openaims.inventory.lifecycle.items import registered_items
-from openaims.inventory.lifecycle.policy import gate_policy_for, gate_policy_update
+from openaims.inventory.lifecycle.policy import GatePolicyMap, gate_policy_for, gate_policy_update
 from openaims.inventory.lifecycle.transitions import REASON_LIMIT, may_override
 from openaims.inventory.models import StageTransition
 from openaims.inventory.vocabulary import lifecycle
@@ -44,6 +44,8 @@ class ItemOut(Schema):
     available: bool = Field(..., description="False: no installed capability provides this item; it does not block")
     ok: bool
     detail: str
+    condition: str = Field(..., description="e.g. 'Only for high-risk systems'; empty: asked of every system")
+    applies: bool = Field(..., description="False: the condition does not hold for this system; it does not block")
 
 
 class GateOut(Schema):
@@ -89,6 +91,14 @@ class PolicyStageOut(Schema):
     stage: str
     label: str
     items: list[str]
+    conditions: dict[str, dict[str, list[str]]] = Field(
+        ..., description="{item key: {field: [values]}} for items asked only of some systems, e.g. risk_class"
+    )
+
+
+class PolicyEntryIn(Schema):
+    item: str
+    when: dict[str, list[str]] = Field({}, description='e.g. {"risk_class": ["high_risk"]}; {}: every system')
 
 
 class AvailableItemOut(Schema):
@@ -103,8 +113,10 @@ class PolicyOut(Schema):
 
 
 class PolicyIn(Schema):
-    items: dict[str, list[str]] = Field(
-        ..., description="{stage: [item key, ...]} for the gated stages; a stage left out asks for nothing"
+    items: dict[str, list[str | PolicyEntryIn]] = Field(
+        ...,
+        description="{stage: [item key or {item, when}, ...]} for the gated stages; a stage left out asks for "
+        "nothing. A bare key keeps the condition the stage has for it; {item, when: {}} removes it.",
     )
 
 
@@ -121,6 +133,8 @@ def _gate(status: GateStatus) -> dict:
                 "available": i.available,
                 "ok": i.ok,
                 "detail": i.detail,
+                "condition": i.condition,
+                "applies": i.applies,
             }
             for i in status.items
         ],
@@ -146,9 +160,12 @@ def _transition(row: StageTransition) -> dict:
     }
 
 
-def _policy(policy: dict[str, list[str]]) -> dict:
+def _policy(policy: GatePolicyMap) -> dict:
     return {
-        "stages": [{"stage": s, "label": lifecycle().label(s), "items": keys} for s, keys in policy.items()],
+        "stages": [
+            {"stage": s, "label": lifecycle().label(s), "items": keys, "conditions": policy.conditions.get(s, {})}
+            for s, keys in policy.items()
+        ],
         "available_items": [{"key": i.key, "label": i.label, "description": i.description} for i in registered_items()],
     }
 
@@ -213,6 +230,12 @@ def policy_get(request, org: str):
 def policy_put(request, org: str, payload: PolicyIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
     policy = gate_policy_update(
-        actor=tenant.user, organization=tenant.organization, items=payload.items, token=tenant.token
+        actor=tenant.user,
+        organization=tenant.organization,
+        items={
+            stage: [e if isinstance(e, str) else e.model_dump() for e in entries]
+            for stage, entries in payload.items.items()
+        },
+        token=tenant.token,
     )
     return _policy(policy)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 from openaims.inventory.lifecycle.items import GateResult, _items
-from openaims.inventory.lifecycle.policy import _ordered, gate_policy_for, gated_stages
+from openaims.inventory.lifecycle.policy import _ordered, condition_text, gate_policy_for, gated_stages
 from openaims.inventory.models import (
     AISystem,
 )
@@ -28,10 +28,12 @@ class ItemStatus:
     available: bool  # False: no capability registered this key (shown, never blocks)
     ok: bool
     detail: str
+    condition: str = ""  # e.g. "Only for high-risk systems"
+    applies: bool = True  # False: the condition does not hold for this system (shown, never blocks)
 
     @property
     def blocking(self) -> bool:
-        return self.available and not self.ok
+        return self.available and self.applies and not self.ok
 
     def as_missing(self) -> dict:
         return {"key": self.key, "label": self.label, "detail": self.detail}
@@ -71,25 +73,53 @@ def evaluate_systems(
     items = [_items[key] for key in keys if key in _items]
     for system in systems:
         system.__dict__.pop("_gate_facts", None)  # answers are for now, not from an earlier evaluation
-    preloads = list(dict.fromkeys(item.preload for item in items if item.preload is not None))
-    for preload in preloads:
-        preload(systems)
-    answers: dict[int, dict[str, ItemStatus]] = {}
-    for system in systems:
-        found = answers.setdefault(system.pk, {})
-        for item in items:
+    conditions = getattr(policy, "conditions", {})
+
+    def applies(system, stage: str, key: str) -> bool:
+        when = conditions.get(stage, {}).get(key) or {}
+        return all(str(getattr(system, name, "")) in values for name, values in when.items())
+
+    # An item is checked only for the systems some stage asks it of: a high-risk-only item costs nothing
+    # (no preload, no check) on a page of systems that are not high-risk.
+    needed = {
+        item.key: [
+            s for s in systems if any(applies(s, st, item.key) for st in stages if item.key in policy.get(st, ()))
+        ]
+        for item in items
+    }
+    by_preload: dict[Callable, dict[int, AISystem]] = {}
+    for item in items:
+        if item.preload is not None:
+            by_preload.setdefault(item.preload, {}).update((s.pk, s) for s in needed[item.key])
+    for preload, wanted in by_preload.items():
+        if wanted:
+            preload(list(wanted.values()))
+    answers: dict[int, dict[str, ItemStatus]] = {system.pk: {} for system in systems}
+    for item in items:
+        for system in needed[item.key]:
             try:
                 result = item.check(system)
             except Exception:  # one capability's broken check must not take the system page down
                 logger.exception("gate item %s failed for system %s", item.key, system.pk)
                 result = GateResult(False, "Could not be checked (the error is in the server log).")
-            found[item.key] = ItemStatus(item.key, item.label, item.description, True, bool(result.ok), result.detail)
+            answers[system.pk][item.key] = ItemStatus(
+                item.key, item.label, item.description, True, bool(result.ok), result.detail
+            )
+
+    def status(system, stage: str, key: str) -> ItemStatus:
+        when = conditions.get(stage, {}).get(key)
+        text = condition_text(when or {})
+        if when and not applies(system, stage, key):
+            item = _items.get(key)
+            base = ItemStatus(key, item.label, item.description, True, True, "") if item else _unavailable(key)
+            return replace(base, condition=text, applies=False, detail=f"{text}: not required for this system.")
+        found = answers[system.pk].get(key) or _unavailable(key)
+        return replace(found, condition=text) if text else found
+
     return {
         system.pk: {
             stage: GateStatus(
-                stage,
-                lifecycle().label(stage),
-                [answers[system.pk].get(key) or _unavailable(key) for key in policy.get(stage, ())],
+                stage, lifecycle().label(stage), [status(system, stage, key) for key in policy.get(stage, ())]
             )
             for stage in stages
         }

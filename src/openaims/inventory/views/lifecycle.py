@@ -16,7 +16,14 @@ from openaims.audittrail import registry
 from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.lifecycle.evaluation import RETIREMENT, evaluate_systems, next_stage, transition_kind
 from openaims.inventory.lifecycle.items import registered_items
-from openaims.inventory.lifecycle.policy import gate_policy_for, gate_policy_update, gated_stages
+from openaims.inventory.lifecycle.policy import (
+    GatePolicyMap,
+    condition_text,
+    default_only_items,
+    gate_policy_for,
+    gate_policy_update,
+    gated_stages,
+)
 from openaims.inventory.lifecycle.transitions import GateRefused, may_override, system_transition
 from openaims.inventory.models import GatePolicy, StageTransition
 from openaims.inventory.vocabulary import lifecycle
@@ -110,9 +117,15 @@ def _policy_rows(policy: dict[str, list[str]]) -> list[dict]:
             if key not in known:
                 known.add(key)
                 rows.append({"key": key, "label": key, "description": "", "available": False})
+    conditions = getattr(policy, "conditions", {})
     for row in rows:
         row["cells"] = [
-            {"stage": stage, "label": lifecycle().label(stage), "checked": row["key"] in policy.get(stage, [])}
+            {
+                "stage": stage,
+                "label": lifecycle().label(stage),
+                "checked": row["key"] in policy.get(stage, []),
+                "condition": condition_text(conditions.get(stage, {}).get(row["key"], {})),
+            }
             for stage in stages
         ]
     return rows
@@ -134,12 +147,16 @@ def policy_view(request):
         else:
             messages.success(request, "The life-cycle gates were saved.")
             return redirect("inventory:lifecycle_policy", org.slug)
-        policy = items
+        policy = GatePolicyMap(items, gate_policy_for(org).conditions)
     else:
         policy = gate_policy_for(org)
     context = {
         "stages": [{"key": key, "label": lifecycle().label(key)} for key in gated_stages()],
         "rows": _policy_rows(policy),
+        "default_only": [
+            {**item, "label": lifecycle().label(item["stage"]), "condition": condition_text(item["when"])}
+            for item in default_only_items(org)
+        ],
         "can_edit": tenant.can(Perm.APPROVE),
         "error": error,
     }

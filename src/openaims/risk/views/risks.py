@@ -154,6 +154,16 @@ def _risk_page(
         "rl": scored.scale_name("likelihood", risk.residual_likelihood),
         "rc": scored.scale_name("consequence", risk.residual_consequence),
     }
+    context["consequence_rows"] = [
+        {
+            "name": dimension.name,
+            "inherent": risk.inherent_consequences.get(dimension.key),
+            "inherent_name": scored.scale_name("consequence", risk.inherent_consequences.get(dimension.key)),
+            "residual": risk.residual_consequences.get(dimension.key),
+            "residual_name": scored.scale_name("consequence", risk.residual_consequences.get(dimension.key)),
+        }
+        for dimension in scored.consequence_dimensions
+    ]
     for acceptance in detail["acceptances"]:
         acceptance.level_badge = Levels(acceptance.criteria.data).get(acceptance.residual_level)
     context["earlier_acceptances"] = [a for a in detail["acceptances"] if not a.is_current]
@@ -198,10 +208,10 @@ def assess_view(request, pk: int):
                 actor=request.user,
                 risk=risk,
                 inherent_likelihood=d["inherent_likelihood"],
-                inherent_consequence=d["inherent_consequence"],
+                inherent_consequences=form.consequences("inherent") or {},
                 treatment_option=d["treatment_option"],
                 residual_likelihood=d["residual_likelihood"],
-                residual_consequence=d["residual_consequence"],
+                residual_consequences=form.consequences("residual"),
                 review_date=d["review_date"],
                 note=d["note"],
             )

@@ -13,7 +13,7 @@ def counters(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("tenancy", "0002_number_counter"),
-        ("risk", "0002_register"),
+        ("risk", "0003_consequence_dimensions"),
     ]
 
     operations = [
