@@ -10,16 +10,18 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 
 from openaims.accounts.services import user_create
 from openaims.audittrail.context import audit_context
+from openaims.catalog.loader import DATA_DIR, load_catalog
 from openaims.tenancy.roles import Role
 from openaims.tenancy.services import api_token_create, membership_add, organization_create
 
@@ -50,23 +52,40 @@ def make_user(username: str, **kwargs):
     return user_create(actor=None, username=username, password=PASSWORD, email=f"{username}@example.org", **kwargs)
 
 
+def _values(obj) -> tuple:
+    return tuple(getattr(obj, f.attname) for f in obj._meta.local_concrete_fields)
+
+
 class Snapshot:
     """The rows a builder wrote, captured once per test process and put back with a few INSERTs per test.
 
     Building the cast through the services costs ~118 queries (and hashing) before every test; inserting
     the same rows costs one INSERT per table. The rows are the services' own output, audit chain included.
+
+    With `base`, the snapshot is a layer on top of another one (a shipped catalog on top of the cast): it
+    records the rows the builder added and the rows it changed (the global audit chain head), and
+    `try_restore` puts it back only where the database still holds what the builder saw.
     """
 
-    def __init__(self, build: Callable[[], object]):
+    def __init__(self, build: Callable[[], object], *, base: Snapshot | None = None):
         models = [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
-        before = {m: set(m._base_manager.values_list("pk", flat=True)) for m in models}
+        referenced = {f.related_model for m in models for f in m._meta.concrete_fields if f.is_relation}
+        # Rows no other row points at (audit events) go in under fresh ids, so a layer fits after a test's own rows.
+        self.movable = {m for m in models if m not in referenced} if base is not None else set()
         with transaction.atomic():
+            if base is not None:
+                base.restore()
+            before = {m: {obj.pk: obj for obj in m._base_manager.all()} for m in models}
             self.result = build()
-            self.rows = {}
+            self.rows: dict = {}
+            self.changed: dict = {}  # model -> [(row as the builder found it, row as it left it)]
             for model in models:
-                new = [obj for obj in model._base_manager.order_by("pk") if obj.pk not in before[model]]
-                if new:
-                    self.rows[model] = new
+                for obj in model._base_manager.order_by("pk"):
+                    old = before[model].get(obj.pk)
+                    if old is None:
+                        self.rows.setdefault(model, []).append(obj)
+                    elif _values(old) != _values(obj):
+                        self.changed.setdefault(model, []).append((old, obj))
             transaction.set_rollback(True)  # the database stays as migrations left it
 
     def restore(self) -> dict:
@@ -75,18 +94,69 @@ class Snapshot:
         for model, objs in self.rows.items():
             fresh = [copy.copy(obj) for obj in objs]  # tests may change their instances; the originals stay clean
             fields = model._meta.local_concrete_fields
+            if model in self.movable:
+                fields = [f for f in fields if not f.primary_key]
             for start in range(0, len(fresh), 200):  # SQLite caps the number of parameters of one statement
                 model._base_manager._insert(fresh[start : start + 200], fields=fields, raw=True)
             for obj in fresh:
                 obj._state.adding = False
                 obj._state.db = "default"
             restored[model] = {obj.pk: obj for obj in fresh}
+        for model, pairs in self.changed.items():
+            for _old, new in pairs:
+                model._base_manager.filter(pk=new.pk).update(
+                    **{f.attname: getattr(new, f.attname) for f in model._meta.local_concrete_fields}
+                )
         if connection.vendor == "postgresql":
             # Explicit ids do not move PostgreSQL's sequences; the next service insert must not collide.
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), list(self.rows)):
                     cursor.execute(sql)
         return restored
+
+    def try_restore(self) -> bool:
+        """Restore a layer if the rows it changed are as the builder found them and nothing clashes."""
+        for model, pairs in self.changed.items():
+            current = model._base_manager.in_bulk([old.pk for old, _new in pairs])
+            if any(old.pk not in current or _values(current[old.pk]) != _values(old) for old, _new in pairs):
+                return False  # e.g. another global audit event since: the layer's chain links would be wrong
+        try:
+            with transaction.atomic():  # a savepoint: a clash leaves nothing half-inserted
+                self.restore()
+        except IntegrityError:
+            return False
+        return True
+
+
+# Shipped catalog files -> their snapshot on top of the cast, for the processes whose tests asked for one.
+CATALOG_SNAPSHOTS: dict[tuple[Path, ...], Snapshot] = {}
+ISO42001 = DATA_DIR / "frameworks" / "iso42001-2023.yaml"
+EU_AI_ACT = DATA_DIR / "frameworks" / "eu-ai-act.yaml"
+
+
+def load_shipped(*paths: Path) -> None:
+    """Load shipped catalog files as `load_catalog` does: from this process's snapshot when one was built
+    (request `iso42001_snapshot` / `eu_ai_act_snapshot`) and the database still fits it, else through the loader.
+    """
+    snapshot = CATALOG_SNAPSHOTS.get(paths)
+    if snapshot is None or not snapshot.try_restore():
+        load_catalog(list(paths))
+
+
+def _catalog_snapshot(paths: tuple[Path, ...], cast_snapshot: Snapshot, django_db_blocker) -> Snapshot:
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        CATALOG_SNAPSHOTS[paths] = Snapshot(lambda: load_catalog(list(paths)), base=cast_snapshot)
+    return CATALOG_SNAPSHOTS[paths]
+
+
+@pytest.fixture(scope="session")
+def iso42001_snapshot(cast_snapshot, django_db_blocker) -> Snapshot:
+    return _catalog_snapshot((ISO42001,), cast_snapshot, django_db_blocker)
+
+
+@pytest.fixture(scope="session")
+def eu_ai_act_snapshot(cast_snapshot, django_db_blocker) -> Snapshot:
+    return _catalog_snapshot((EU_AI_ACT,), cast_snapshot, django_db_blocker)
 
 
 def build_cast() -> dict:

@@ -8,27 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
+
+from tests.cli.conftest import DEMO, aims
 
 pytestmark = pytest.mark.subprocess
 
 SECRET = "x" * 40
-
-
-def aims(*args: str, data_dir: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_") and k != "DJANGO_SETTINGS_MODULE"}
-    environment.update({"AIMS_DATA_DIR": str(data_dir), **env})
-    return subprocess.run(
-        [sys.executable, "-m", "openaims.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def one_error_line(result: subprocess.CompletedProcess) -> str:
@@ -98,15 +87,16 @@ def test_it_refuses_to_serve_an_unmigrated_database(tmp_path):
     assert "aims migrate" in line
 
 
-def test_it_sets_up_the_demo_idempotently(tmp_path):
-    first = aims("demo", "--no-serve", data_dir=tmp_path)
+@DEMO
+def test_it_sets_up_the_demo_idempotently(demo_seeded, demo_dir):
+    first, _template = demo_seeded
     assert first.returncode == 0, first.stderr
     assert "created 2 organizations, 5 users" in first.stdout
     assert "log in as demo / " in first.stdout
-    assert (tmp_path / "aims.sqlite3").exists() and (tmp_path / "secret_key").exists()
-    second = aims("demo", "--no-serve", data_dir=tmp_path)
+    assert (demo_dir / "aims.sqlite3").exists() and (demo_dir / "secret_key").exists()
+    second = aims("demo", "--no-serve", data_dir=demo_dir)
     assert second.returncode == 0 and "created 0 organizations, 0 users" in second.stdout
-    verify = aims("audit", "verify", data_dir=tmp_path)
+    verify = aims("audit", "verify", data_dir=demo_dir)
     assert verify.returncode == 0, verify.stdout
     assert [line.split(":")[0] for line in verify.stdout.splitlines()] == [
         "(global)",
@@ -162,10 +152,11 @@ def test_it_creates_users_and_organizations_and_exports_the_trail(tmp_path):
     assert "no organization with the slug 'nope'" in one_error_line(unknown)
 
 
-def test_it_serves_the_demo_with_a_real_server(tmp_path):
+@DEMO
+def test_it_serves_the_demo_with_a_real_server(demo_dir):
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
-    environment["AIMS_DATA_DIR"] = str(tmp_path)
+    environment["AIMS_DATA_DIR"] = str(demo_dir)
     process = subprocess.Popen(
         [sys.executable, "-m", "openaims.cli", "demo", "--port", str(port)],
         env=environment,
@@ -173,22 +164,27 @@ def test_it_serves_the_demo_with_a_real_server(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
-        deadline = time.monotonic() + 90
+    # A loaded machine can take long to migrate, seed and answer: poll with short requests up to one
+    # overall deadline, rather than trusting any single request to answer in time.
+    deadline = time.monotonic() + 180
+
+    def fetch(path: str) -> bytes:
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=2) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
                     assert response.status == 200
-                    assert "Log in to OpenAIMS" in response.read().decode()
-                break
-            except OSError:
+                    return response.read()
+            except urllib.error.HTTPError:
+                raise  # the server answered, and not with 200: no point in asking again
+            except OSError:  # refused while starting, or timed out while busy
                 assert process.poll() is None, process.stderr.read()
-                assert time.monotonic() < deadline, "the demo server did not come up"
+                assert time.monotonic() < deadline, f"the demo server did not answer {path}"
                 time.sleep(0.3)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/openaims/app.css", timeout=5) as response:
-            assert response.status == 200 and b"--accent" in response.read()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5) as response:
-            assert "/api/v1/me" in json.loads(response.read())["paths"]
+
+    try:
+        assert "Log in to OpenAIMS" in fetch("/accounts/login/").decode()
+        assert b"--accent" in fetch("/static/openaims/app.css")
+        assert "/api/v1/me" in json.loads(fetch("/api/v1/openapi.json"))["paths"]
     finally:
         process.terminate()
         process.wait(timeout=20)

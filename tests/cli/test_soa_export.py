@@ -6,13 +6,15 @@ import json
 
 import pytest
 
+from tests.cli.conftest import DEMO
 from tests.cli.test_commands import aims, one_error_line
 
 pytestmark = pytest.mark.subprocess
 
 
-def test_it_exports_the_soa_in_each_format(tmp_path):
-    assert aims("demo", "--no-serve", data_dir=tmp_path).returncode == 0
+@DEMO
+def test_it_exports_the_soa_in_each_format(demo_dir):
+    tmp_path = demo_dir  # the seeded demo: its data directory holds the exports too
 
     pdf = tmp_path / "soa.pdf"
     result = aims("soa", "export", "--org", "acme-health", "--format", "pdf", "-o", str(pdf), data_dir=tmp_path)

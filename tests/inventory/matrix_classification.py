@@ -1,6 +1,6 @@
 """Role-matrix rows for the EU AI Act classification: the wizard, its history and detail pages, and the API.
 
-Every row loads the shipped EU AI Act catalog (parsed once per test run) and builds its system, and
+Every row loads the shipped EU AI Act catalog (from a per-process snapshot) and builds its system, and
 where needed a classification, through the services; each row runs in a fresh database.
 """
 
@@ -11,15 +11,17 @@ from unittest import mock
 
 from django.urls import reverse
 
-from openaims.catalog.loader import DATA_DIR, load_catalog, validate_files
+from openaims.catalog.loader import validate_files
 from openaims.catalog.models import Framework
 from openaims.inventory.classification.nodes import EU_AI_ACT
 from openaims.inventory.classification.service import classification_record
 from openaims.inventory.models import AISystem, Classification
+from tests.conftest import EU_AI_ACT as EU_AI_ACT_PATH
+from tests.conftest import load_shipped
 from tests.inventory.conftest import make_system
 from tests.matrix import EVERYONE, Endpoint, both, exists, page_of
 
-EU_AI_ACT_FILE = DATA_DIR / "frameworks" / "eu-ai-act.yaml"
+EU_AI_ACT_FILE = EU_AI_ACT_PATH
 WRITERS = frozenset({"owner", "manager", "contributor"})
 API = "/api/v1/orgs/{org}"
 CREDIT_SCORING = {"annex_iii_points": ["urn:openaims:eu-ai-act:annex-iii.5.b"]}
@@ -31,11 +33,12 @@ def _parsed():
 
 
 def load_eu_ai_act() -> None:
-    """The shipped EU AI Act catalog, loaded by the catalog loader; the YAML is parsed once per test run."""
+    """The shipped EU AI Act catalog: this process's snapshot of the loader's rows, else the loader itself
+    (the YAML parsed once per test run)."""
     if Framework.objects.filter(urn=EU_AI_ACT).exists():
         return
     with mock.patch("openaims.catalog.loader.validate_files", lambda paths: list(_parsed())):
-        load_catalog([EU_AI_ACT_FILE])
+        load_shipped(EU_AI_ACT_FILE)
 
 
 def system_pk(cast) -> int:

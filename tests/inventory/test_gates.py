@@ -5,15 +5,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-import openaims
 from openaims.audittrail.models import AuditEvent
-from openaims.catalog.loader import load_catalog
 from openaims.inventory.card import card_publish
 from openaims.inventory.classification.service import classification_record
 from openaims.inventory.lifecycle.evaluation import evaluate_gate, evaluate_systems
@@ -26,17 +22,14 @@ from openaims.inventory.vocabulary import lifecycle
 from openaims.lib.errors import Forbidden, ServiceError
 from openaims.tenancy.services import api_token_create
 from tests.inventory.conftest import add_model, make_system
+from tests.inventory.matrix_classification import load_eu_ai_act
 
-EU_AI_ACT = Path(openaims.__file__).parent / "catalog" / "data" / "frameworks" / "eu-ai-act.yaml"
 PROHIBITED = "urn:openaims:eu-ai-act:art-5.1.a"
 
 
 def classify(cast, system, **answers):
     """Classify through the wizard's service (loads the EU AI Act catalog once per test database)."""
-    from openaims.inventory.classification.catalog import eu_catalog
-
-    if eu_catalog() is None:
-        load_catalog([EU_AI_ACT])
+    load_eu_ai_act()
     classification_record(actor=cast.users["owner"], system=system, answers=answers)
     return AISystem.objects.get(pk=system.pk)
 

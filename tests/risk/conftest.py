@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from openaims.catalog.loader import DATA_DIR, load_catalog
 from openaims.inventory.services import system_create
 from openaims.risk.services import risk_assess, risk_create
+from tests.conftest import ISO42001, load_shipped
 
-ISO = DATA_DIR / "frameworks" / "iso42001-2023.yaml"
 C34 = "urn:openaims:iso42001-2023:c.3.4"  # risk source: machine learning
 C25 = "urn:openaims:iso42001-2023:c.2.5"  # objective: fairness
 
@@ -48,6 +47,6 @@ def assess(cast, risk, il, ic, option="", rl=None, rc=None, *, actor=None, **kw)
 
 
 @pytest.fixture
-def iso(db):
-    """The ISO/IEC 42001 catalog (Annex C risk sources and objectives)."""
-    load_catalog([ISO])
+def iso(cast, iso42001_snapshot):
+    """The ISO/IEC 42001 catalog (Annex C risk sources and objectives), from this process's snapshot."""
+    load_shipped(ISO42001)
