@@ -12,12 +12,12 @@ from openaims.controls.services import (
     control_update,
     controls_adopt_catalog,
     evidence_create,
-    soa_publish,
 )
 from openaims.tenancy.models import Membership
 from openaims.tenancy.services import api_token_create
 from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
+from tests.controls.helpers import publish_signed, second_approver
 from tests.matrix import EVERYONE, Endpoint, check_api, collect
 
 OWNER = frozenset({"owner"})
@@ -176,13 +176,13 @@ def linked_evidence(cast) -> str:
 
 def published(cast) -> int:
     adopted(cast)
-    return soa_publish(actor=cast.tenant("owner"), approver=cast.users["manager"]).number
+    return publish_signed(actor=cast.tenant("owner"), approver=cast.users["manager"]).number
 
 
 def two_versions(cast) -> str:
     first = published(cast)
     control_update(actor=cast.tenant("owner"), control=adopted(cast), justification="Core duty")
-    second = soa_publish(actor=cast.tenant("owner"), approver=cast.users["manager"]).number
+    second = publish_signed(actor=cast.tenant("owner"), approver=cast.users["manager"]).number
     return f"from={first}&to={second}"
 
 
@@ -255,7 +255,7 @@ ENDPOINTS += [
         "POST",
         p("/orgs/{org}/soa/versions", _=adopted),
         APPROVERS,
-        data=lambda c: {"approver": "mona", "note": "Stage 1"},
+        data=lambda c: {"approver": second_approver(c).username, "note": "Stage 1", "confirm_undecided": True},
         ok=(201,),
     ),
     Endpoint("GET /orgs/{org}/soa/versions", "GET", p("/orgs/{org}/soa/versions", _=published), EVERYONE),

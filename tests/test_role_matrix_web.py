@@ -16,13 +16,13 @@ from openaims.controls.services import (
     control_update,
     controls_adopt_catalog,
     evidence_create,
-    soa_publish,
 )
 from openaims.tenancy.models import ApiToken, Invitation, Membership, Organization
 from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create, invitation_create
 from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
+from tests.controls.helpers import publish_signed, second_approver
 from tests.matrix import EVERYONE, Endpoint, audited, both, check_web, collect, exists, gone
 
 OWNER = frozenset({"owner"})
@@ -80,9 +80,9 @@ def published_versions(cast) -> int:
     """Two published versions (A.1 included in between); returns the latest number."""
     owner = cast.users["owner"]
     control = Control.objects.get(pk=adopted_control(cast))
-    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    publish_signed(actor=tenant_of(owner, cast.org), approver=cast.users["manager"])
     control_update(actor=tenant_of(owner), control=control, applicability="included", justification="Core duty")
-    return soa_publish(actor=tenant_of(owner, cast.org), approver=cast.users["manager"]).number
+    return publish_signed(actor=tenant_of(owner, cast.org), approver=cast.users["manager"]).number
 
 
 def control_page(anchor: str = "", **lookups) -> str:
@@ -93,7 +93,7 @@ def control_page(anchor: str = "", **lookups) -> str:
 
 def publish_data(cast) -> dict:
     adopted_control(cast)
-    return {"approver": cast.users["manager"].pk, "approved_on": "2025-06-30", "note": "Stage 1 audit"}
+    return {"approver": second_approver(cast).pk, "note": "Stage 1 audit", "confirm_undecided": "on"}
 
 
 ENDPOINTS = [
@@ -266,7 +266,10 @@ ENDPOINTS = [
         APPROVERS,
         data=publish_data,
         redirect=r"/o/acme/soa/versions/1/",
-        effect=exists(SoAVersion, organization__slug="acme", number=1, approved_by__username="mona"),
+        # Published, not approved: v1 waits for the named approver's sign-off.
+        effect=exists(
+            SoAVersion, organization__slug="acme", number=1, approver__username="max", status="awaiting_signoff"
+        ),
     ),
     *[
         Endpoint(

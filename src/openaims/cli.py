@@ -401,19 +401,14 @@ def soa_export(
         rows = [row.as_dict() for row in soa_rows(organization)]
         meta = exports.SoAMeta(organization=organization.name, slug=slug)
     else:
-        found = SoAVersion.objects.select_related("approved_by").filter(organization=organization, number=version)
+        found = SoAVersion.objects.select_related("approved_by", "approver").filter(
+            organization=organization, number=version
+        )
         published = found.first()
         if published is None:
             raise fail(f"{slug} has no published SoA version {version}")
         rows = published.rows
-        meta = exports.SoAMeta(
-            organization=organization.name,
-            slug=slug,
-            version=published.number,
-            approved_by=published.approved_by.get_username(),
-            approved_on=published.approved_on,
-            content_hash=published.content_hash,
-        )
+        meta = exports.meta_for_version(organization, published)
     try:
         content = fmt.render(rows, meta)
     except ServiceError as exc:

@@ -21,6 +21,8 @@ from openaims.impact.demo import seed_demo_impact
 from openaims.inventory.demo import seed_inventory
 from openaims.risk.demo import seed_demo_risks
 from openaims.risk.services import risk_create, risk_select_control
+from openaims.signoff.selectors import latest_for_subject
+from openaims.signoff.services import signoff_sign
 from openaims.tenancy.models import Membership, Organization
 from openaims.tenancy.roles import Role
 from openaims.tenancy.selectors import tenant_of
@@ -121,7 +123,7 @@ DEMO_RISKS = [
 
 
 def _seed_controls(users) -> None:
-    """Acme Health adopts Annex A, works on some controls and publishes SoA v1 (only on first run)."""
+    """Acme Health adopts Annex A, works on some controls, publishes SoA v1 and its owner signs it (first run only)."""
     org = Organization.objects.get(slug="acme-health")
     if not Framework.objects.filter(urn="urn:openaims:framework:iso42001-2023").exists():
         return  # the catalog is loaded by `aims demo` before this runs
@@ -159,4 +161,13 @@ def _seed_controls(users) -> None:
         status="implemented",
         justification="Required by our clinical governance framework (DCB0129-style safety case).",
     )
-    soa_publish(actor=manager, approver=owner, note="First SoA, ahead of the stage 1 audit.")
+    version = soa_publish(
+        actor=manager,
+        approver=owner,
+        note="First SoA, ahead of the stage 1 audit.",
+        confirm_undecided=True,  # most of Annex A is still being decided in the demo
+    )
+    # The approval is the approver's own act: the owner signs the request the manager sent.
+    request = latest_for_subject(org, "controls.soa_version", version.pk)
+    assert request is not None  # publishing just asked for this sign-off
+    signoff_sign(actor=tenant_of(owner, org), request=request, comment="Reviewed with the management team.")

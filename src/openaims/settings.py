@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "openaims.accounts",
     "openaims.tenancy",
     "openaims.audittrail",
+    "openaims.signoff",
     "openaims.comments",
     "openaims.catalog",
     "openaims.inventory",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("openaims.tenancy.urls")),
     path("", include("openaims.audittrail.urls")),
     path("", include("openaims.comments.urls")),
+    path("", include("openaims.signoff.urls")),
     path("", include("openaims.catalog.urls")),
     path("", include("openaims.controls.urls")),
     path("", include("openaims.inventory.urls")),

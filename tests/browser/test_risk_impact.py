@@ -110,7 +110,7 @@ def test_impact_assessment_to_accepted_residual_risk(web, cast, demo_system, art
     expect(page.get_by_test_id("decision")).to_contain_text("Approved by mona")
     page.screenshot(path=str(artifacts / "impact-approved.png"), full_page=True)
 
-    # The risk the harm created: in the register, owned by mona, recorded by carl, not scored yet.
+    # The risk the harm created: owned by mona, recorded by carl, its inherent rating derived from the harm.
     page.get_by_test_id("risk-link").click()
     expect(page).to_have_url(re.compile(rf"/o/acme/risks/{risk.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Impact on people: Applicants with a thin credit file")
@@ -118,21 +118,25 @@ def test_impact_assessment_to_accepted_residual_risk(web, cast, demo_system, art
     expect(facts).to_contain_text(f"AIS-{system.number}")
     expect(facts).to_contain_text("mona")
     expect(facts).to_contain_text("carl")
-    expect(page.get_by_test_id("risk-status")).to_have_text("Identified")
+    expect(page.get_by_test_id("risk-status")).to_have_text("Assessed")
+    expect(page.get_by_test_id("derived-from")).to_contain_text("IA-")
     expect(page.get_by_test_id("accept")).to_contain_text("Assess the residual risk first.")
 
-    # Before it is scored, the heat map does not count it.
+    # The derived inherent rating already counts in the heat map.
     page.goto("/o/acme/risks/heatmap/")
-    expect(page.get_by_test_id("heatmap-inherent")).to_contain_text("0 risks")
+    expect(page.get_by_test_id("heatmap-inherent")).to_contain_text("1 risk")
     page.go_back()
 
-    # mona scores it: inherent likely x major (high), reduced to unlikely x minor (low).
+    # mona re-assesses every dimension: inherent likely x major (high), reduced to unlikely x minor (low).
     assess = page.get_by_test_id("assess")
+    assess.get_by_text("Re-assess under the criteria in force").click()  # folded: the risk has a derived rating
     assess.get_by_label("Inherent likelihood").select_option("4")
-    assess.get_by_label("Inherent consequence").select_option("4")
+    for dimension in ("for the organization", "for individuals", "for societies"):
+        assess.get_by_label(f"Inherent consequence {dimension}").select_option("4")
     assess.get_by_label("Treatment option").select_option("modify")
     assess.get_by_label("Residual likelihood").select_option("2")
-    assess.get_by_label("Residual consequence").select_option("2")
+    for dimension in ("for the organization", "for individuals", "for societies"):
+        assess.get_by_label(f"Residual consequence {dimension}").select_option("2")
     assess.get_by_label("Note").fill("Manual review of thin-file refusals before the decision is sent.")
     assess.get_by_role("button", name="Save assessment").click()
     expect(page.get_by_test_id("risk-status")).to_have_text("Assessed")

@@ -116,7 +116,7 @@ def test_shell_switch_organizations_navigate_history_and_verify(web, cast, artif
     expect(page.get_by_role("heading", level=1)).to_have_text("mona")
     history = page.get_by_test_id("history")
     expect(history.locator(".timeline li").first).to_be_visible()
-    expect(history.locator(".timeline")).to_contain_text("create")
+    expect(history.locator(".timeline")).to_contain_text("Created")
     expect(history.locator(".timeline")).to_contain_text("alice")  # the actor
     expect(page.get_by_test_id("history-link")).to_have_count(0)  # replaced by the panel
     page.screenshot(path=str(artifacts / "member-history.png"), full_page=True)
@@ -125,7 +125,7 @@ def test_shell_switch_organizations_navigate_history_and_verify(web, cast, artif
     nav.get_by_role("link", name="Organization").click()
     expect(page).to_have_url(re.compile(r"/o/acme/settings/$"))
     history = page.get_by_test_id("history")
-    expect(history.locator(".timeline")).to_contain_text("create")
+    expect(history.locator(".timeline")).to_contain_text("Created")
     page.screenshot(path=str(artifacts / "settings-history.png"), full_page=True)
 
     # The audit trail verifies its hash chain on request.

@@ -87,17 +87,16 @@ def test_soa_filter_publish_and_download(web, soa, artifacts):
     expect(page.get_by_test_id("soa-count")).to_have_text("1 of 3 controls")
     page.screenshot(path=str(artifacts / "soa-flagged.png"), full_page=True)
 
-    # Publish a version approved by the manager.
+    # Publish a version for the manager to sign off.
     publish = page.get_by_test_id("publish")
-    publish.get_by_label("Approver").select_option(label="mona")
-    publish.get_by_label("Approval date").fill("2025-06-30")
-    publish.get_by_label("Note").fill("Approved at the management review")
+    publish.locator("select[name=approver]").select_option(label="mona")
+    publish.get_by_label("Comment for the approver").fill("Approved at the management review")
     publish.get_by_role("button", name="Publish version").click()
     expect(page).to_have_url(re.compile(r"/o/acme/soa/versions/1/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("version 1")
     facts = page.get_by_test_id("version-facts")
     expect(facts).to_contain_text("mona")
-    expect(facts).to_contain_text("2025-06-30")
+    expect(facts).to_contain_text("Awaiting sign-off")
     expect(page.get_by_test_id("content-hash")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     page.screenshot(path=str(artifacts / "soa-version.png"), full_page=True)
 
@@ -140,14 +139,15 @@ def test_register_and_control_page(web, soa, artifacts):
     expect(results).to_contain_text("OTHER 1")
     results.get_by_role("button", name="Link").first.click()
     expect(page.get_by_test_id("requirements")).to_contain_text("Ex")
-    expect(page.get_by_test_id("history").locator(".timeline")).to_contain_text("link_requirement")
+    expect(page.get_by_test_id("history").locator(".timeline")).to_contain_text("Linked a requirement")
     page.screenshot(path=str(artifacts / "control.png"), full_page=True)
 
-    # Coverage: A.1 is implemented with current evidence, and maps to OTHER 1's only item.
+    # Coverage: A.1 is implemented with current evidence; it is a subset of OTHER 1's only item, so partial.
     page.get_by_role("navigation", name="AIMS").get_by_role("link", name="Coverage").click()
     coverage = page.get_by_test_id("coverage")
     expect(coverage.get_by_role("progressbar", name="TINY 1 coverage")).to_have_attribute("aria-valuenow", "50")
-    expect(coverage.get_by_role("progressbar", name="OTHER 1 coverage")).to_have_attribute("aria-valuenow", "100")
+    expect(coverage.get_by_role("progressbar", name="OTHER 1 coverage")).to_have_attribute("aria-valuenow", "0")
+    expect(coverage.get_by_test_id("partial-other-1")).to_have_text("1")
     page.screenshot(path=str(artifacts / "coverage.png"), full_page=True)
     coverage.get_by_role("link", name="A tiny framework for tests").click()
     expect(page.get_by_test_id("uncovered")).to_contain_text("Alpha two")

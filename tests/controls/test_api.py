@@ -6,6 +6,7 @@ import json
 from contextlib import contextmanager
 
 import pytest
+from django.utils import timezone
 
 from openaims.audittrail.models import AuditEvent
 from openaims.controls.models import Control, ControlEvidence, ControlRequirement, Evidence, SoAVersion
@@ -313,17 +314,31 @@ class TestSoA:
         }
         assert body["flags"]["undecided"] == "Applicability not decided yet"
 
-    def test_it_publishes_then_diffs(self, adopted, owner_api):
-        _cast, controls = adopted
-        v1 = ok(owner_api.post(f"{BASE}/soa/versions", json={"approver": "mona", "note": "Stage 1"}), 201)
-        assert (v1["number"], v1["approved_by"], v1["published_by"], v1["controls"]) == (1, "mona", "alice", 2)
+    def test_it_publishes_then_diffs(self, adopted, owner_api, api_for):
+        cast, controls = adopted
+        mona_api = api_for(cast.users["manager"], cast.org)
+        body = {"approver": "mona", "note": "Stage 1", "confirm_undecided": True}
+        v1 = ok(owner_api.post(f"{BASE}/soa/versions", json=body), 201)
+        assert (v1["number"], v1["status"], v1["approver"], v1["approved_by"], v1["published_by"], v1["controls"]) == (
+            1,
+            "awaiting_signoff",
+            "mona",
+            None,
+            "alice",
+            2,
+        )
         assert [r["ref_id"] for r in v1["rows"]] == ["A.1", "A.2"] and v1["rows"][0]["control_id"] is None
+        (waiting,) = ok(mona_api.get(f"{BASE}/signoffs"))
+        signed = ok(mona_api.post(f"{BASE}/signoffs/{waiting['id']}/sign", json={"comment": "Fine"}))
+        assert signed["status"] == "signed"
+        v1 = ok(owner_api.get(f"{BASE}/soa/versions/1"))
+        assert (v1["status"], v1["approved_by"], v1["approved_on"]) == ("signed", "mona", str(timezone.localdate()))
         owner_api.patch(
             f"{BASE}/controls/{controls['A.1'].pk}", json={"applicability": "included", "justification": "Core duty"}
         )
         owner_api.post(f"{BASE}/controls", json={"ref_id": "ORG-1", "title": "Model cards"})
-        v2 = ok(owner_api.post(f"{BASE}/soa/versions", json={"approver": "alice", "approved_on": "2026-03-01"}), 201)
-        assert (v2["number"], v2["approved_on"]) == (2, "2026-03-01")
+        v2 = ok(owner_api.post(f"{BASE}/soa/versions", json={"approver": "mona", "confirm_undecided": True}), 201)
+        assert (v2["number"], v2["status"], v2["approved_on"]) == (2, "awaiting_signoff", None)
 
         listed = ok(owner_api.get(f"{BASE}/soa/versions"))
         assert [v["number"] for v in listed["items"]] == [2, 1]
@@ -350,8 +365,10 @@ class TestSoA:
 
     def test_it_refuses_an_approver_who_may_not_approve(self, adopted, owner_api):
         with nothing_written():
-            for approver in ("vera", "oscar", "nobody"):
-                response = owner_api.post(f"{BASE}/soa/versions", json={"approver": approver})
+            for approver in ("vera", "oscar", "nobody", "alice"):
+                response = owner_api.post(
+                    f"{BASE}/soa/versions", json={"approver": approver, "confirm_undecided": True}
+                )
                 error = assert_error(response, 400, "invalid")
                 assert error["details"][0]["field"] == "approver"
 
@@ -361,7 +378,8 @@ class TestSoA:
 
     def test_a_version_of_another_organization_is_404(self, adopted, api_for):
         cast, _controls = adopted
-        ok(api_for(cast.users["owner"], cast.org).post(f"{BASE}/soa/versions", json={"approver": "mona"}), 201)
+        body = {"approver": "mona", "confirm_undecided": True}
+        ok(api_for(cast.users["owner"], cast.org).post(f"{BASE}/soa/versions", json=body), 201)
         outsider = api_for(cast.users["outsider"], cast.other_org)
         assert_error(outsider.get("/api/v1/orgs/globex/soa/versions/1"), 404, "not_found")
 
@@ -386,8 +404,12 @@ class TestCoverage:
         ok(owner_api.post(f"{BASE}/evidence", json={"title": "Report", "controls": [a1]}), 201)
         assert figures() == {
             "tiny-1": (1, 2, 0.5, ["urn:openaims:tiny-1:a.2"]),
-            "other-1": (1, 1, 1.0, []),
+            "other-1": (0, 1, 0.0, []),
         }
+        partial = {
+            c["framework"]: (c["partial"], c["partially_covered"]) for c in ok(owner_api.get(f"{BASE}/coverage"))
+        }
+        assert partial == {"tiny-1": (0, []), "other-1": (1, ["urn:openaims:other-1:x"])}
         only = ok(owner_api.get(f"{BASE}/coverage?framework=other-1"))
         assert [c["framework"] for c in only] == ["other-1"]
         assert_error(owner_api.get(f"{BASE}/coverage?framework=nope"), 404, "not_found")

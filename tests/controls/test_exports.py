@@ -22,11 +22,11 @@ from openaims.controls.services import (
     control_update,
     controls_adopt_catalog,
     evidence_create,
-    soa_publish,
 )
 from openaims.risk.services import risk_create, risk_select_control
 from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
+from tests.controls.helpers import publish_signed
 
 TINY = "urn:openaims:framework:tiny-1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -71,6 +71,7 @@ VERSION_META = exports.SoAMeta(
     approved_by="mona",
     approved_on=date(2025, 6, 30),
     content_hash="ab" * 32,
+    status="signed",
 )
 
 
@@ -212,7 +213,7 @@ def test_the_current_soa_downloads_as_xlsx_csv_and_json(soa, client_for):
 
 def test_a_version_downloads_as_frozen_and_its_hash_can_be_recomputed(soa, client_for):
     owner, manager = soa.users["owner"], soa.users["manager"]
-    version = soa_publish(actor=tenant_of(owner, soa.org), approver=manager, approved_on=date(2025, 6, 30))
+    version = publish_signed(actor=tenant_of(owner, soa.org), approver=manager)
     control_create_custom(actor=tenant_of(owner, soa.org), ref_id="ORG-2", title="Added after v1")
     client = client_for(soa.users["auditor"])
 
@@ -221,7 +222,11 @@ def test_a_version_downloads_as_frozen_and_its_hash_can_be_recomputed(soa, clien
             client, reverse("controls:version_export", args=["acme", 1, "json"]), "soa-acme-v1.json", "application/json"
         )
     )
-    assert (document["version"], document["approved_by"], document["approved_on"]) == (1, "mona", "2025-06-30")
+    assert (document["version"], document["approved_by"], document["approved_on"]) == (
+        1,
+        "mona",
+        str(version.approved_on),
+    )
     payload = json.dumps(document["rows"], sort_keys=True, cls=DjangoJSONEncoder)
     assert hashlib.sha256(payload.encode()).hexdigest() == version.content_hash == document["content_hash"]
 

@@ -4,7 +4,7 @@ says what the SoA says (the included controls, their status and reasons)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from trestle.oscal.catalog import Catalog
@@ -27,12 +27,12 @@ from openaims.controls.services import (
     control_update,
     controls_adopt_catalog,
     evidence_create,
-    soa_publish,
 )
 from openaims.lib.errors import ServiceError
 from openaims.risk.services import risk_create, risk_select_control
 from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
+from tests.controls.helpers import publish_signed
 
 TINY = "urn:openaims:framework:tiny-1"
 META = SoAMeta(organization="Acme AI", slug="acme", generated_at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
@@ -258,11 +258,7 @@ class TestSystemSecurityPlan:
         assert document["metadata"]["parties"][0]["name"] == "Acme AI"
 
     def test_a_published_version_exports_its_frozen_rows(self, worked_rows, cast):
-        version = soa_publish(
-            actor=cast.tenant("owner"),
-            approver=cast.users["manager"],
-            approved_on=date(2026, 3, 1),
-        )
+        version = publish_signed(actor=cast.tenant("owner"), approver=cast.users["manager"])
         control_update(actor=cast.tenant("owner"), control=_control(cast, "ORG-2"), applicability="included")
         meta = SoAMeta(
             organization="Acme AI",

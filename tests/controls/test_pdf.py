@@ -65,6 +65,7 @@ VERSION = SoAMeta(
     approved_by="mona",
     approved_on=date(2026, 3, 1),
     content_hash="ab" * 32,
+    status="signed",
 )
 
 

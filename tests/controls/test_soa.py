@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from openaims.catalog.models import CatalogNode
+from openaims.catalog.models import CatalogNode, Framework
 from openaims.controls.models import Control, SoAVersion
 from openaims.controls.selectors import coverage, soa_diff, soa_row, soa_rows
 from openaims.controls.services import (
@@ -23,7 +23,9 @@ from openaims.controls.services import (
 from openaims.lib.errors import ServiceError
 from openaims.risk.services import risk_create, risk_select_control
 from openaims.tenancy.selectors import tenant_of
+from tests.catalog.conftest import TINY as TINY_FILES
 from tests.catalog.conftest import load_tiny
+from tests.controls.helpers import publish_signed
 
 TINY = "urn:openaims:framework:tiny-1"
 
@@ -113,11 +115,11 @@ def test_it_publishes_numbered_immutable_versions_and_diffs_them(adopted):
     cast, controls = adopted
     owner, manager, viewer = cast.users["owner"], cast.users["manager"], cast.users["viewer"]
     with pytest.raises(ServiceError, match="approver must be an owner or manager"):
-        soa_publish(actor=tenant_of(owner, cast.org), approver=viewer)
-    v1 = soa_publish(actor=tenant_of(owner, cast.org), approver=manager, note="Stage 1")
+        soa_publish(actor=tenant_of(owner, cast.org), approver=viewer, confirm_undecided=True)
+    v1 = publish_signed(actor=tenant_of(owner, cast.org), approver=manager, note="Stage 1")
     control_update(actor=tenant_of(owner), control=controls["A.1"], applicability="included", justification="Core duty")
     control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards")
-    v2 = soa_publish(actor=tenant_of(owner, cast.org), approver=manager)
+    v2 = publish_signed(actor=tenant_of(owner, cast.org), approver=manager)
     assert (v1.number, v2.number) == (1, 2)
     assert [r["ref_id"] for r in SoAVersion.objects.get(pk=v1.pk).rows] == ["A.1", "A.2"], "v1 is frozen"
     change = soa_diff(v1.rows, v2.rows)
@@ -144,8 +146,54 @@ def test_coverage_counts_a_control_for_every_framework_it_maps_to(adopted):
     evidence = evidence_create(actor=tenant_of(owner, cast.org), title="Report")
     control_link_evidence(actor=tenant_of(owner), control=controls["A.1"], evidence=evidence)
     after = {c.framework.ref_id: c for c in coverage(cast.org)}
-    assert (after["TINY 1"].covered, after["OTHER 1"].covered) == (1, 1), "A.1 maps to X by the crosswalk"
+    assert (after["TINY 1"].covered, after["OTHER 1"].covered) == (1, 0)
+    assert [n.ref_id for n in after["OTHER 1"].partial] == ["X"], "A.1 is only a subset of X: partial coverage"
+    assert after["OTHER 1"].uncovered == []
     assert [n.ref_id for n in after["TINY 1"].uncovered] == ["A.2"]
+
+
+@pytest.mark.parametrize(
+    ("relation", "source_side", "full"),
+    [
+        ("equal", True, True),
+        ("superset", True, True),  # the control's node is broader than the item
+        ("subset", True, False),
+        ("intersect", True, False),
+        ("subset", False, True),  # the item is narrower than the control's node
+        ("superset", False, False),
+        ("intersect", False, False),
+    ],
+)
+def test_coverage_through_a_crosswalk_is_full_only_from_an_equal_or_broader_control(
+    adopted, tmp_path, relation, source_side, full
+):
+    from openaims.catalog.loader import load_catalog
+
+    cast, controls = adopted
+    owner = cast.users["owner"]
+    a2, x = "urn:openaims:tiny-1:a.2", "urn:openaims:other-1:x"
+    source, target = (a2, x) if source_side else (x, a2)
+    frameworks = ("tiny-1", "other-1") if source_side else ("other-1", "tiny-1")
+    path = tmp_path / "extra.yaml"
+    path.write_text(
+        f"""format: openaims-catalog/1
+type: crosswalk
+urn: urn:openaims:crosswalk:extra
+name: Extra
+version: 1
+source_framework: urn:openaims:framework:{frameworks[0]}
+target_framework: urn:openaims:framework:{frameworks[1]}
+relations:
+  - {{source: "{source}", target: "{target}", relation: {relation}, rationale: Test.}}
+""",
+        encoding="utf-8",
+    )
+    load_catalog([*TINY_FILES, path])
+    control_update(actor=tenant_of(owner), control=controls["A.2"], applicability="included", status="implemented")
+    evidence_create(actor=tenant_of(owner, cast.org), title="Report", controls=[controls["A.2"]])
+
+    (other,) = coverage(cast.org, [Framework.objects.get(urn="urn:openaims:framework:other-1")])
+    assert (other.covered, [n.ref_id for n in other.partial]) == ((1, []) if full else (0, ["X"]))
 
 
 def test_the_soa_costs_a_constant_number_of_queries(adopted, django_assert_num_queries):
@@ -161,3 +209,35 @@ def test_the_soa_costs_a_constant_number_of_queries(adopted, django_assert_num_q
     with django_assert_num_queries(5):
         rows = soa_rows(cast.org)
     assert len(rows) == 32
+
+
+def test_a_control_selected_by_a_risk_treatment_is_included_derived_not_undecided(adopted):
+    from openaims.controls import exports
+    from openaims.controls.selectors import soa_summary
+
+    cast, controls = adopted
+    owner = cast.users["owner"]
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased credit decisions")
+    risk_select_control(actor=tenant_of(owner, cast.org), risk=risk, control=controls["A.1"])
+    rows = {row.ref_id: row for row in soa_rows(cast.org)}
+
+    a1 = rows["A.1"]
+    assert (a1.applicability, a1.derived, a1.flags) == ("included", True, [])
+    assert exports.applicability_label(a1) == "Included (derived)"
+    assert (rows["A.2"].applicability, rows["A.2"].derived) == ("undecided", False)
+    assert soa_summary(list(rows.values()))["included"] == 1
+    assert Control.objects.get(pk=controls["A.1"].pk).applicability == "undecided", "the register is not rewritten"
+    _header, body = exports.table([row.as_dict() for row in rows.values()])
+    assert body[0][4] == "Included (derived)"
+
+
+def test_an_excluded_control_selected_by_a_treatment_stays_flagged(adopted):
+    cast, controls = adopted
+    owner = cast.users["owner"]
+    risk = risk_create(actor=tenant_of(owner, cast.org), title="Biased credit decisions")
+    risk_select_control(actor=tenant_of(owner, cast.org), risk=risk, control=controls["A.1"])
+    control_update(
+        actor=tenant_of(owner), control=controls["A.1"], applicability="excluded", justification="Out of scope"
+    )
+    (a1,) = [row for row in soa_rows(cast.org) if row.ref_id == "A.1"]
+    assert (a1.applicability, a1.derived, a1.flags) == ("excluded", False, ["excluded_but_selected"])

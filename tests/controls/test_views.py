@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -17,12 +16,12 @@ from openaims.controls.services import (
     control_update,
     controls_adopt_catalog,
     evidence_create,
-    soa_publish,
 )
 from openaims.risk.services import risk_create, risk_select_control
 from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
 from tests.conftest import make_user
+from tests.controls.helpers import publish_signed
 from tests.tenancy.rows import row_counts
 
 TINY = "urn:openaims:framework:tiny-1"
@@ -167,7 +166,7 @@ def test_the_register_issues_a_fixed_number_of_queries(cast, client_for, django_
 @pytest.mark.parametrize("controls", [5, 60])
 def test_the_soa_page_issues_a_fixed_number_of_queries(cast, client_for, django_assert_num_queries, controls):
     grow_register(cast, controls)
-    soa_publish(actor=cast.tenant("owner"), approver=cast.users["owner"])
+    publish_signed(actor=cast.tenant("owner"), approver=cast.users["manager"])
     client = client_for(cast.users["owner"])
     client.get(page("soa"))  # remembers the organization in the session
 
@@ -230,7 +229,7 @@ def test_the_control_page_shows_catalog_guidance_risks_and_reasons(adopted, cast
     assert "Do the first thing." in content and "A record" in content  # description, typical evidence
     assert reverse("catalog:node", args=["acme", "urn:openaims:tiny-1:a.1"]) in content
     assert "Risk treatment: Biased credit decisions" in content
-    assert "Applicability not decided yet" in content
+    assert "Included (derived)" in content and "Applicability not decided yet" not in content
     assert 'data-testid="control-edit"' not in content, "viewers see no edit form"
     assert reverse("audittrail:history", args=["acme", "controls.control", adopted["A.1"].pk]) in content
 
@@ -397,27 +396,47 @@ def test_the_soa_shows_reasons_and_flags_and_filters_them(adopted, cast, client_
     assert 'data-ref="A.1"' in included and 'data-ref="A.2"' not in included
 
 
-def test_it_publishes_a_version_approved_by_a_manager(adopted, cast, client_for):
-    response = client_for(cast.users["owner"]).post(
-        page("soa_publish"), {"approver": cast.users["manager"].pk, "approved_on": "2025-06-30", "note": " Stage 1 "}
-    )
+def test_it_publishes_a_version_awaiting_the_managers_sign_off(adopted, cast, client_for):
+    data = {"approver": cast.users["manager"].pk, "note": " Stage 1 ", "confirm_undecided": "on"}
+    response = client_for(cast.users["owner"]).post(page("soa_publish"), data)
     version = SoAVersion.objects.get(organization=cast.org)
     assert response.status_code == 302 and response["Location"] == page("version", 1)
-    assert (version.number, version.approved_by, version.approved_on, version.note) == (
+    assert (version.number, version.status, version.approver, version.approved_by, version.note) == (
         1,
+        "awaiting_signoff",
         cast.users["manager"],
-        date(2025, 6, 30),
+        None,
         "Stage 1",
     )
     content = client_for(cast.users["viewer"]).get(page("version", 1)).content.decode()
     assert version.content_hash in content and "Stage 1" in content and "mona" in content
+    assert "Awaiting sign-off" in content
     assert 'data-ref="A.1"' in content and 'data-ref="A.2"' in content
+
+
+def test_it_warns_about_undecided_controls_and_needs_a_confirmation(adopted, cast, client_for):
+    client = client_for(cast.users["owner"])
+    page_content = client.get(page("soa")).content.decode()
+    assert 'data-testid="undecided-warning"' in page_content and "A.1, A.2" in page_content
+    with nothing_written():
+        response = client.post(page("soa_publish"), {"approver": cast.users["manager"].pk})
+    assert response.status_code == 400
+    assert b"2 control(s) are still undecided" in response.content
+
+
+def test_it_refuses_the_publisher_as_approver(adopted, cast, client_for):
+    with nothing_written():
+        response = client_for(cast.users["owner"]).post(
+            page("soa_publish"), {"approver": cast.users["owner"].pk, "confirm_undecided": "on"}
+        )
+    assert response.status_code == 400
+    assert b"Select a valid choice" in response.content
 
 
 def test_it_refuses_a_contributor_as_approver(adopted, cast, client_for):
     with nothing_written():
         response = client_for(cast.users["owner"]).post(
-            page("soa_publish"), {"approver": cast.users["contributor"].pk, "approved_on": "2025-06-30"}
+            page("soa_publish"), {"approver": cast.users["contributor"].pk, "confirm_undecided": "on"}
         )
     assert response.status_code == 400
     assert b"Select a valid choice" in response.content
@@ -425,16 +444,14 @@ def test_it_refuses_a_contributor_as_approver(adopted, cast, client_for):
 
 def test_it_refuses_to_publish_an_empty_soa(cast, client_for):
     with nothing_written():
-        response = client_for(cast.users["owner"]).post(
-            page("soa_publish"), {"approver": cast.users["owner"].pk, "approved_on": "2025-06-30"}
-        )
+        response = client_for(cast.users["owner"]).post(page("soa_publish"), {"approver": cast.users["manager"].pk})
     assert response.status_code == 400
     assert b"there is nothing to publish" in response.content
 
 
 def test_a_version_stays_as_published(adopted, cast, client_for):
     owner = cast.users["owner"]
-    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    publish_signed(actor=tenant_of(owner, cast.org), approver=cast.users["manager"])
     control_update(
         actor=tenant_of(owner), control=adopted["A.1"], applicability="excluded", justification="Out of scope"
     )
@@ -444,14 +461,14 @@ def test_a_version_stays_as_published(adopted, cast, client_for):
 
 def test_the_diff_compares_the_last_two_versions_by_default(adopted, cast, client_for):
     owner = cast.users["owner"]
-    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    publish_signed(actor=tenant_of(owner, cast.org), approver=cast.users["manager"])
     control_update(actor=tenant_of(owner), control=adopted["A.1"], applicability="included", status="planned")
     control_create_custom(actor=tenant_of(owner, cast.org), ref_id="ORG-1", title="Model cards")
-    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    publish_signed(actor=tenant_of(owner, cast.org), approver=cast.users["manager"])
     control_update(
         actor=tenant_of(owner), control=adopted["A.2"], applicability="excluded", justification="No such systems"
     )
-    soa_publish(actor=tenant_of(owner, cast.org), approver=owner)
+    publish_signed(actor=tenant_of(owner, cast.org), approver=cast.users["manager"])
     client = client_for(cast.users["viewer"])
 
     latest = client.get(page("soa_diff")).content.decode()
@@ -473,7 +490,7 @@ def test_the_diff_needs_two_versions(cast, client_for):
 
 
 def test_the_history_of_a_version_is_reachable(adopted, cast, client_for):
-    version = soa_publish(actor=cast.tenant("owner"), approver=cast.users["owner"])
+    version = publish_signed(actor=cast.tenant("owner"), approver=cast.users["manager"])
     response = client_for(cast.users["viewer"]).get(
         reverse("audittrail:history", args=["acme", "controls.soaversion", version.pk])
     )
@@ -493,11 +510,13 @@ def test_coverage_shows_a_share_per_framework_and_the_uncovered_items(adopted, c
 
     content = client.get(page("coverage")).content.decode()
     assert "1 / 2" in content and 'aria-valuenow="50"' in content  # TINY 1: A.1 of A.1, A.2
-    assert "1 / 1" in content and 'aria-valuenow="100"' in content  # OTHER 1: X, by the crosswalk
+    assert "0 / 1" in content and 'data-testid="partial-other-1">1<' in content  # OTHER 1: X, A.1 is a subset of it
 
     drill = client.get(page("coverage_framework", "tiny-1")).content.decode()
     assert reverse("catalog:node", args=["acme", "urn:openaims:tiny-1:a.2"]) in drill
     assert "urn:openaims:tiny-1:a.1" not in drill
+    other = client.get(page("coverage_framework", "other-1")).content.decode()
+    assert 'data-testid="partial"' in other and "0 of 1 assessable items covered, 1 partially" in other
     assert client.get(page("coverage_framework", "no-such-framework")).status_code == 404
 
 
@@ -523,9 +542,9 @@ def second_manager(cast):
     return user
 
 
-def test_the_publish_form_offers_owners_and_managers_only(adopted, cast, client_for, second_manager):
+def test_the_publish_form_offers_owners_and_managers_other_than_me(adopted, cast, client_for, second_manager):
     content = client_for(cast.users["manager"]).get(page("soa")).content.decode()
     form = content[content.index('data-testid="publish"') :]
     select = form[form.index('name="approver"') : form.index("</select>")]
-    assert "alice" in select and "mona" in select and "max" in select
+    assert "alice" in select and "max" in select and "mona" not in select, "mona publishes, so she cannot approve"
     assert "carl" not in select and "aude" not in select and "vera" not in select

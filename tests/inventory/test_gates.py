@@ -356,6 +356,19 @@ def test_it_refuses_a_transition_listing_exactly_the_missing_items(cast, system)
     assert not events(system, "transition") and not events(system, "override_gate")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_it_records_a_refused_move_with_who_tried_and_what_was_missing(cast, system):
+    with pytest.raises(GateRefused):
+        move(cast, system, "design_development", who="contributor")
+    (refusal,) = events(system, "transition_refused")
+    assert refusal.actor_id == cast.users["contributor"].pk
+    assert refusal.changes_dict == {
+        "stage": ["inception", "design_development"],
+        "missing": [None, ["owners_assigned", "intended_use_documented", "classification_current"]],
+    }
+    assert fresh(system).stage == "inception" and not StageTransition.objects.exists()
+
+
 def test_it_lists_only_what_is_still_missing(cast, system):
     system_update(
         actor=cast.tenant("owner"),

@@ -83,6 +83,8 @@ def test_it_adds_each_kind_of_part_through_its_page(cast, client_for, system, ki
     client = client_for(cast.users["contributor"])
     form = client.get(create_url(system, kind))
     assert form.status_code == 200 and b'data-testid="part-guidance"' in form.content
+    heading = {"model": "Add an AI model", "dataset": "Add a dataset", "component": "Add a third-party component"}
+    assert heading.get(kind, "Add a resource").encode() in form.content and b"Add a AI" not in form.content
 
     response = client.post(create_url(system, kind), VALUES[kind])
 

@@ -252,6 +252,17 @@ class TestRiskPages:
         risk.refresh_from_db()
         assert response.status_code == 302 and risk.title == "Renamed" and str(risk.review_date) == "2030-01-31"
 
+    def test_it_says_how_to_adopt_annex_a_when_the_register_has_no_controls(self, cast, client_for):
+        from openaims.controls.services import control_create_custom
+
+        risk = make_risk(cast)
+        html = client_for(cast.users["contributor"]).get(url("risk", cast, risk.pk)).content.decode()
+        hint = html[html.index('data-testid="adopt-annex-a-hint"') :]
+        assert reverse("controls:list", args=["acme"]) in hint[: hint.index("</p>")]
+        control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Bias")
+        html = client_for(cast.users["contributor"]).get(url("risk", cast, risk.pk)).content.decode()
+        assert 'data-testid="adopt-annex-a-hint"' not in html and 'data-testid="control-select"' in html
+
     def test_the_page_shows_scores_trend_plan_controls_and_history(self, cast, client_for):
         from openaims.controls.services import control_create_custom
 

@@ -37,7 +37,7 @@ class TestHistoryPage:
         html = response.content.decode()
         assert "<html" in html
         assert "History of membership" in html
-        assert "<dt>role</dt><dd><del>viewer</del> <ins>contributor</ins></dd>" in html
+        assert '<dt title="role">Role</dt><dd><del>viewer</del> <ins>contributor</ins></dd>' in html
         assert "<strong>alice</strong>" in html
         assert html.index("action-update") < html.index("action-create"), "newest first"
 

@@ -253,3 +253,38 @@ class TestSpentInvitations:
 
         assert response.status_code == posted.status_code == 404
         assert b"This invitation link is not valid." in response.content
+
+
+class TestStaleInvitations:
+    def test_an_open_invitation_closes_when_the_person_is_added_another_way(self, cast):
+        from openaims.tenancy.services import membership_add
+        from tests.conftest import make_user
+
+        invitation, _link = invite(cast, email="Sam@Example.org")
+        other_org_invitation, _ = invitation_create(
+            actor=cast.tenant("outsider"), email="sam@example.org", role="viewer"
+        )
+        sam = make_user("sam")  # e-mail sam@example.org
+        membership_add(actor=cast.tenant("owner"), user=sam, role="viewer")
+
+        invitation.refresh_from_db()
+        other_org_invitation.refresh_from_db()
+        assert (invitation.status, other_org_invitation.status) == ("revoked", "open")
+        event = AuditEvent.objects.filter(object_type="tenancy.invitation", object_id=str(invitation.pk)).last()
+        assert event.action == "close" and "sam joined" in event.changes
+
+    def test_accepting_one_link_closes_the_other_open_one(self, cast, client):
+        first, first_link = invite(cast, email="twice@example.org")
+        second, _ = invite(cast, email="twice@example.org", role="viewer")
+        assert signup(client, first_link, username="twice", email="twice@example.org").status_code == 302
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert (first.status, second.status) == ("accepted", "revoked")
+
+    def test_the_link_page_has_a_copy_button_backed_by_a_static_script(self, cast, client_for):
+        response = client_for(cast.users["owner"]).post(
+            reverse("tenancy:invite", args=["acme"]), {"email": "copy@example.org", "role": "viewer"}
+        )
+        content = response.content.decode()
+        assert 'data-copy="invitation-link"' in content and 'id="invitation-link"' in content
+        assert "/static/openaims/copy.js" in content and "onfocus=" not in content and "<script>" not in content

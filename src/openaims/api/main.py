@@ -22,6 +22,7 @@ from openaims.impact.api import router as impact_router
 from openaims.inventory.api import router as inventory_router
 from openaims.lib.errors import ServiceError
 from openaims.risk.api import router as risk_router
+from openaims.signoff.api import router as signoff_router
 from openaims.tenancy.api import router as tenancy_router
 
 
@@ -129,6 +130,7 @@ def _register_routers() -> None:
     api.add_router("/", tenancy_router)
     api.add_router("/", audit_router)
     api.add_router("/", comments_router)
+    api.add_router("/", signoff_router)
     api.add_router("/", catalog_router)
     api.add_router("/", controls_router)
     api.add_router("/", risk_router)

@@ -37,6 +37,63 @@ def register(label: str, title: str, lookup: Lookup, url: UrlOf | None = None) -
     _types[label] = ObjectType(label, title, lookup, url)
 
 
+# --- Labels for people: the history shows "Data and concept drift", not "sections.ml_classifier.drift" ---
+
+_field_labels: dict[str, dict[str, str]] = {}
+_field_resolvers: dict[str, Callable[[str], str | None]] = {}
+_action_labels: dict[str, dict[str, str]] = {}
+COMMON_ACTIONS = {"create": "Created", "update": "Changed", "delete": "Deleted"}
+
+
+def register_labels(
+    label: str,
+    *,
+    fields: dict[str, str] | None = None,
+    actions: dict[str, str] | None = None,
+    resolve: Callable[[str], str | None] | None = None,
+) -> None:
+    """Say how the fields and actions of an object type read in its history.
+
+    `resolve(field)` names fields that are data rather than code (an assessment's sections come from
+    a template file); it returns None for fields it does not know.
+    """
+    _field_labels.setdefault(label, {}).update(fields or {})
+    _action_labels.setdefault(label, {}).update(actions or {})
+    if resolve is not None:
+        _field_resolvers[label] = resolve
+
+
+def _humanize(name: str) -> str:
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def field_label(label: str, field: str) -> str:
+    known = _field_labels.get(label, {})
+    if field in known:
+        return known[field]
+    resolver = _field_resolvers.get(label)
+    found = resolver(field) if resolver else None
+    if found:
+        return found
+    return " / ".join(_humanize(part) for part in field.split("."))
+
+
+def action_label(label: str, action: str) -> str:
+    return _action_labels.get(label, {}).get(action) or COMMON_ACTIONS.get(action) or _humanize(action)
+
+
+def labelled_changes(label: str, changes: dict[str, Any]) -> list[tuple[str, str, object, object]]:
+    """[(field, label, before, after)] for a history entry; values that did not change are left out."""
+    rows: list[tuple[str, str, object, object]] = []
+    for field, pair in changes.items():
+        before, after = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
+        if before == after:
+            continue
+        rows.append((field, field_label(label, field), before, after))
+    return rows
+
+
 def get(label: str) -> ObjectType:
     if label not in _types:
         raise Http404("Unknown object type")

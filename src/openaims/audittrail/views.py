@@ -54,11 +54,16 @@ def history_view(request: TenantRequest, object_type: str, object_id: str) -> Ht
     tenant = request.tenant
     kind, obj = registry.resolve(tenant, object_type, object_id)
     events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))
+    page = paginate(request, events, per_page=50)
+    for event in page.object_list:
+        # Attached to the row for the template, which reads them beside the event's own fields.
+        event.action_label = registry.action_label(kind.label, event.action)  # type: ignore[attr-defined]
+        event.labelled_changes = registry.labelled_changes(kind.label, event.changes_dict)  # type: ignore[attr-defined]
     comments = Comment.objects.for_object(tenant.organization, kind.label, obj.pk).select_related("author")
     context = {
         "kind": kind,
         "obj": obj,
-        "page": paginate(request, events, per_page=50),
+        "page": page,
         "comments": comments,
         "object_url": kind.url(tenant, obj) if kind.url else None,
         "comment_form": CommentForm() if tenant.can(Perm.COMMENT) else None,

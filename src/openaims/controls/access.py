@@ -22,7 +22,7 @@ def get_evidence_for_tenant(tenant: Tenant, pk) -> Evidence:
 
 def get_soa_version_for_tenant(tenant: Tenant, number) -> SoAVersion:
     return get_for_tenant(
-        SoAVersion.objects.select_related("approved_by", "published_by"),
+        SoAVersion.objects.select_related("approved_by", "published_by", "approver"),
         tenant,
         number,
         what="SoA version",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q
@@ -134,6 +135,9 @@ class SoARowOut(Schema):
     owner: str | None
     status: str
     applicability: str
+    derived: bool = Field(
+        False, description="Included because a risk treatment selects it, though the register says undecided"
+    )
     justification: str
     reasons: list[str]
     risks: list[str]
@@ -161,15 +165,21 @@ class SoAOut(Schema):
 
 
 class PublishIn(Schema):
-    approver: str = Field(..., min_length=1, max_length=150, description="Username of an owner or manager")
-    approved_on: date | None = Field(None, description="Defaults to today")
-    note: str = Field("", max_length=TEXT)
+    approver: str = Field(
+        ..., min_length=1, max_length=150, description="Username of an owner or manager (not you) who signs it off"
+    )
+    note: str = Field("", max_length=TEXT, description="Kept with the version; sent to the approver as the request")
+    confirm_undecided: bool = Field(
+        False, description="Publish although some controls are undecided (else 409 listing them)"
+    )
 
 
 class VersionOut(Schema):
     number: int
-    approved_by: str
-    approved_on: date
+    status: Literal["awaiting_signoff", "signed", "returned", "withdrawn"]
+    approver: str | None = Field(..., description="Who was asked to sign it off")
+    approved_by: str | None = Field(..., description="Set when the approver signs it off")
+    approved_on: date | None
     published_by: str
     published_at: datetime
     note: str
@@ -201,9 +211,11 @@ class CoverageOut(Schema):
     urn: str
     name: str
     total: int
-    covered: int
+    covered: int = Field(..., description="Items covered in full: directly, or through an equal/broader mapping")
     share: float
-    uncovered: list[str] = Field(..., description="URNs of the assessable items no effective control covers")
+    partial: int = Field(..., description="Items reached only through an intersect or narrower mapping")
+    partially_covered: list[str] = Field(..., description="URNs of the partially covered items")
+    uncovered: list[str] = Field(..., description="URNs of the assessable items no effective control reaches")
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -282,7 +294,9 @@ def _soa_row(row) -> dict:
 def _version(version: SoAVersion) -> dict:
     return {
         "number": version.number,
-        "approved_by": version.approved_by.get_username(),
+        "status": version.status,
+        "approver": version.approver.get_username() if version.approver_id else None,
+        "approved_by": version.approved_by.get_username() if version.approved_by_id else None,
         "approved_on": version.approved_on,
         "published_by": version.published_by.get_username(),
         "published_at": version.published_at,
@@ -296,14 +310,7 @@ def _meta(tenant: Tenant, version: SoAVersion | None = None) -> exports.SoAMeta:
     org = tenant.organization
     if version is None:
         return exports.SoAMeta(organization=org.name, slug=org.slug)
-    return exports.SoAMeta(
-        organization=org.name,
-        slug=org.slug,
-        version=version.number,
-        approved_by=version.approved_by.get_username(),
-        approved_on=version.approved_on,
-        content_hash=version.content_hash,
-    )
+    return exports.meta_for_version(org, version)
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -518,7 +525,7 @@ def soa_get(request, org: str):
     "/orgs/{org}/soa/versions",
     response={201: VersionDetailOut, **ERRORS},
     tags=["statement of applicability"],
-    summary="Publish the current SoA as the next numbered, immutable version",
+    summary="Publish the current SoA as the next numbered version, awaiting the named approver's sign-off",
 )
 def soa_publish(request, org: str, payload: PublishIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
@@ -528,8 +535,8 @@ def soa_publish(request, org: str, payload: PublishIn):
     version = services.soa_publish(
         actor=tenant,
         approver=approver,
-        approved_on=payload.approved_on,
         note=payload.note,
+        confirm_undecided=payload.confirm_undecided,
     )
     return Status(201, _version_detail(get_soa_version_for_tenant(tenant, version.number)))
 
@@ -542,7 +549,9 @@ def _version_detail(version: SoAVersion) -> dict:
 @router.get("/orgs/{org}/soa/versions", response={200: Page[VersionOut], **ERRORS}, tags=["statement of applicability"])
 def soa_versions(request, org: str, page: int = 1, page_size: int = 50):
     tenant = tenant_for(request, org, Perm.READ)
-    versions = SoAVersion.objects.filter(organization=tenant.organization).select_related("approved_by", "published_by")
+    versions = SoAVersion.objects.filter(organization=tenant.organization).select_related(
+        "approved_by", "published_by", "approver"
+    )
     return paginate_queryset(versions.order_by("-number"), page, page_size, _version)
 
 
@@ -601,6 +610,8 @@ def coverage_list(request, org: str, framework: str = Query("", description="A f
             "total": item.total,
             "covered": item.covered,
             "share": round(item.share, 4),
+            "partial": len(item.partial),
+            "partially_covered": [node.urn for node in item.partial],
             "uncovered": [node.urn for node in item.uncovered],
         }
         for item in coverage(tenant.organization, frameworks)

@@ -20,13 +20,38 @@ class ControlsConfig(AppConfig):
             get_evidence_for_tenant,
             get_soa_version_by_pk_for_tenant,
         )
+        from openaims.controls.services import SOA_SIGNOFF_KIND, soa_signoff_decided
         from openaims.controls.system_links import register_control_links
+        from openaims.signoff import registry as signoff_registry
+
+        signoff_registry.register(SOA_SIGNOFF_KIND, on_decided=soa_signoff_decided, label="SoA version")
 
         registry.register(
             "controls.control",
             "Control",
             get_control_for_tenant,
             lambda t, obj: reverse("controls:control", args=[t.organization.slug, obj.pk]),
+        )
+        registry.register_labels(
+            "controls.control",
+            fields={
+                "ref_id": "Id",
+                "status": "Implementation status",
+                "requirement": "Requirement",
+                "system": "AI system",
+            },
+            actions={
+                "link_system": "Applied to an AI system",
+                "unlink_system": "No longer applied to an AI system",
+                "link_requirement": "Linked a requirement",
+                "unlink_requirement": "Unlinked a requirement",
+                "link_evidence": "Linked evidence",
+                "unlink_evidence": "Unlinked evidence",
+            },
+        )
+        registry.register_labels(
+            "controls.soaversion",
+            actions={"publish": "Published for sign-off", "signed": "Signed off", "returned": "Returned"},
         )
         registry.register("controls.evidence", "Evidence", get_evidence_for_tenant)
         registry.register(

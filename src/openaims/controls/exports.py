@@ -18,8 +18,8 @@ from datetime import date, datetime
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
-from openaims.controls.models import Applicability, ImplementationStatus
-from openaims.controls.selectors import FLAG_TEXT, SoARow
+from openaims.controls.models import Applicability, ImplementationStatus, SoAStatus
+from openaims.controls.selectors import DERIVED_LABEL, FLAG_TEXT, SoARow
 from openaims.lib import tables
 
 SHEET_TITLE = "Statement of Applicability"
@@ -39,10 +39,40 @@ class SoAMeta:
     approved_on: date | None = None
     content_hash: str | None = None
     generated_at: datetime = field(default_factory=timezone.now)
+    status: str | None = None  # a version's SoAStatus value; None for the current state
+    approver: str | None = None  # who was asked to sign the version off
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "signed"
+
+    @property
+    def status_label(self) -> str:
+        return dict(SoAStatus.choices).get(self.status, "") if self.status else ""
 
     @property
     def label(self) -> str:
         return f"v{self.version}" if self.version is not None else "current"
+
+
+def meta_for_version(organization, version) -> SoAMeta:
+    """What a published version's files say about it: approval only once it is signed off."""
+    return SoAMeta(
+        organization=organization.name,
+        slug=organization.slug,
+        version=version.number,
+        approved_by=version.approved_by.get_username() if version.approved_by_id else None,
+        approved_on=version.approved_on,
+        content_hash=version.content_hash,
+        status=version.status,
+        approver=version.approver.get_username() if version.approver_id else None,
+    )
+
+
+def applicability_label(row: SoARow) -> str:
+    if row.derived:
+        return DERIVED_LABEL
+    return _APPLICABILITY.get(row.applicability, row.applicability)
 
 
 def row_from_dict(data: dict) -> SoARow:
@@ -67,7 +97,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("Title", lambda d, r: r.title, 40, wrap=True),
     Column("Group", lambda d, r: r.group, 26, wrap=True),
     Column("Source", lambda d, r: "Own control" if r.custom else "Catalog", 12),
-    Column("Applicability", lambda d, r: _APPLICABILITY.get(r.applicability, r.applicability), 13),
+    Column("Applicability", lambda d, r: applicability_label(r), 13),
     Column("Justification (reasons)", lambda d, r: "\n".join(r.reasons), 55, wrap=True),
     Column("Implementation status", lambda d, r: _STATUS.get(r.status, r.status), 21),
     Column("Owner", lambda d, r: r.owner or "", 14),
@@ -104,6 +134,7 @@ def soa_json(rows: list[dict], meta: SoAMeta) -> bytes:
         "version": meta.version,
         "approved_by": meta.approved_by,
         "approved_on": meta.approved_on,
+        "status": meta.status,
         "content_hash": meta.content_hash,
         "generated_at": meta.generated_at,
         "rows": rows,
@@ -128,6 +159,11 @@ def soa_xlsx(rows: list[dict], meta: SoAMeta) -> bytes:
 def _describe(meta: SoAMeta) -> str:
     if meta.version is None:
         return f"Current, unpublished state, generated {meta.generated_at:%Y-%m-%d %H:%M} UTC."
+    if not meta.approved:
+        return (
+            f"Version {meta.version}, {meta.status_label.lower()} (asked of {meta.approver}); not approved; "
+            f"content hash {meta.content_hash}."
+        )
     return (
         f"Version {meta.version}, approved by {meta.approved_by} on {meta.approved_on}; "
         f"content hash {meta.content_hash}."

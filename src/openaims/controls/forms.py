@@ -103,16 +103,24 @@ class EvidenceForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    approved_on = forms.DateField(label="Approval date", widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        required=False,
+        label="Comment for the approver",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the version as its note.",
+    )
+    confirm_undecided = forms.BooleanField(required=False, label="Publish although some controls are undecided")
 
-    def __init__(self, *args, approvers=(), **kwargs):
+    def __init__(self, *args, approvers=(), undecided=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["approver"] = MemberChoiceField(
-            users=approvers, empty_label=None, help_text="An owner or manager who approved this version."
+            users=approvers,
+            empty_label="— choose the approver —",
+            help_text="An owner or manager other than you; the version is approved once they sign it.",
         )
-        self.fields["approved_on"].initial = timezone.localdate()
-        self.order_fields(["approver", "approved_on", "note"])
+        if not undecided:
+            del self.fields["confirm_undecided"]
+        self.order_fields(["approver", "note", "confirm_undecided"])
 
 
 class DiffForm(forms.Form):

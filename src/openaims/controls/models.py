@@ -123,13 +123,34 @@ class ControlEvidence(models.Model):
         return f"{self.evidence} for {self.control.ref_id}"
 
 
+class SoAStatus(models.TextChoices):
+    AWAITING = "awaiting_signoff", "Awaiting sign-off"
+    SIGNED = "signed", "Approved (signed off)"
+    RETURNED = "returned", "Returned"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
 class SoAVersion(models.Model):
-    """A published, numbered, immutable Statement of Applicability."""
+    """A published, numbered, immutable Statement of Applicability (6.1.3 f)).
+
+    Publishing asks the named approver for a sign-off (`signoff` app); the version is the approved one
+    only once that person signs it: `approved_by`/`approved_on` are set from the act, never typed in.
+    """
 
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     number = models.PositiveIntegerField()
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    approved_on = models.DateField()
+    status = models.CharField(max_length=20, choices=SoAStatus.choices, default=SoAStatus.AWAITING)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The person asked to sign this version off.",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_on = models.DateField(null=True, blank=True)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(default=timezone.now)
     note = models.TextField(blank=True)
@@ -142,6 +163,10 @@ class SoAVersion(models.Model):
 
     def __str__(self) -> str:
         return f"SoA v{self.number}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == SoAStatus.SIGNED
 
 
 class ControlSystem(models.Model):

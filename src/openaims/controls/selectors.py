@@ -35,6 +35,9 @@ FLAG_TEXT = {
 }
 
 
+DERIVED_LABEL = "Included (derived)"
+
+
 @dataclass
 class SoARow:
     ref_id: str
@@ -54,6 +57,8 @@ class SoARow:
     evidence_total: int = 0
     flags: list[str] = field(default_factory=list)
     control_id: int | None = None
+    # Undecided in the register, but a risk treatment selects it: selection is a reason for inclusion (6.1.3 f)).
+    derived: bool = False
 
     @property
     def reasons(self) -> list[str]:
@@ -137,6 +142,8 @@ def soa_rows(organization, today=None, *, control=None) -> list[SoARow]:
             evidence_total=evidence_total,
             control_id=control.pk,
         )
+        if row.applicability == Applicability.UNDECIDED and row.risks:
+            row.applicability, row.derived = Applicability.INCLUDED, True
         row.flags = soa_flags(row)
         rows.append(row)
     return rows
@@ -231,18 +238,31 @@ class Coverage:
     total: int
     covered: int
     uncovered: list[CatalogNode]
+    partial: list[CatalogNode] = field(default_factory=list)  # reached only through an overlap, not in full
 
     @property
     def share(self) -> float:
         return self.covered / self.total if self.total else 0.0
 
+    @property
+    def partial_share(self) -> float:
+        return len(self.partial) / self.total if self.total else 0.0
+
+
+# Seen from the effective control's side of a crosswalk relation: does it cover the other item in full?
+# The relation reads "source <relation> target": a broader or equal source covers its target, a narrower or
+# equal target covers its source; anything else (intersect, the narrower side) is only partial coverage.
+FULL_FROM_SOURCE = {"equal", "superset"}
+FULL_FROM_TARGET = {"equal", "subset"}
+
 
 def coverage(organization, frameworks=None, today=None) -> list[Coverage]:
     """Per framework: the share of its assessable items covered by implemented controls with current evidence.
 
-    An item counts as covered when an effective control *is* it (its catalog node), is linked to it as a
-    requirement, or is related to it by a crosswalk (through the control's catalog node or a linked
-    requirement) — one control and its evidence count for every framework it maps to.
+    An item is covered when an effective control *is* it (its catalog node), is linked to it as a
+    requirement, or maps to it by a crosswalk relation in which the control's side is equal or broader;
+    an `intersect` relation, or one where the control's side is narrower, makes it partially covered —
+    shown apart and not counted in the share. One control and its evidence count for every framework it maps to.
     """
     today = today or timezone.localdate()
     effective = (
@@ -263,12 +283,15 @@ def coverage(organization, frameworks=None, today=None) -> list[Coverage]:
     )
     anchors = set(effective.exclude(catalog_node=None).values_list("catalog_node_id", flat=True))
     anchors |= set(ControlRequirement.objects.filter(control__in=effective).values_list("requirement_id", flat=True))
-    mapped = set()
-    for source, target in CrosswalkRelation.objects.filter(
+    full, partial = set(anchors), set()
+    for source, target, relation in CrosswalkRelation.objects.filter(
         Q(source_id__in=anchors) | Q(target_id__in=anchors)
-    ).values_list("source_id", "target_id"):
-        mapped.update((source, target))
-    covered_ids = anchors | mapped
+    ).values_list("source_id", "target_id", "relation"):
+        if source in anchors:
+            (full if relation in FULL_FROM_SOURCE else partial).add(target)
+        if target in anchors:
+            (full if relation in FULL_FROM_TARGET else partial).add(source)
+    partial -= full
     frameworks = list(frameworks) if frameworks is not None else list(Framework.objects.order_by("name"))
     nodes = CatalogNode.objects.filter(framework__in=frameworks, assessable=True, retired=False).order_by("order")
     by_framework: dict[int, list[CatalogNode]] = {f.pk: [] for f in frameworks}
@@ -277,6 +300,7 @@ def coverage(organization, frameworks=None, today=None) -> list[Coverage]:
     result = []
     for framework in frameworks:
         items = by_framework[framework.pk]
-        uncovered = [n for n in items if n.pk not in covered_ids]
-        result.append(Coverage(framework, len(items), len(items) - len(uncovered), uncovered))
+        uncovered = [n for n in items if n.pk not in full and n.pk not in partial]
+        partly = [n for n in items if n.pk in partial]
+        result.append(Coverage(framework, len(items), len(items) - len(uncovered) - len(partly), uncovered, partly))
     return result

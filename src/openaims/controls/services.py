@@ -9,6 +9,7 @@ from datetime import date
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from openaims.audittrail.services import Action, diff, fk_label, record_event
@@ -21,13 +22,14 @@ from openaims.controls.models import (
     ControlSystem,
     Evidence,
     ImplementationStatus,
+    SoAStatus,
     SoAVersion,
 )
 from openaims.controls.selectors import soa_rows
 from openaims.lib.errors import Conflict, ServiceError, full_clean_or_raise
+from openaims.signoff.services import signoff_request, validate_approver
 from openaims.tenancy.models import Tenant
-from openaims.tenancy.roles import Perm, has_perm
-from openaims.tenancy.selectors import member_role
+from openaims.tenancy.numbering import next_number
 
 ISO42001 = "urn:openaims:framework:iso42001-2023"
 UNSET = object()
@@ -319,23 +321,45 @@ def control_unlink_evidence(*, actor: Tenant, control: Control, evidence: Eviden
     return bool(deleted)
 
 
-def soa_publish(*, actor: Tenant, approver, approved_on: date | None = None, note: str = "") -> SoAVersion:
-    """Freeze the current SoA as the next numbered version, approved by `approver` (an owner or manager)."""
+SOA_SIGNOFF_KIND = "controls.soa_version"
+
+
+class UndecidedControls(Conflict):
+    """Publishing while some controls are undecided needs an explicit confirmation."""
+
+    code = "undecided_controls"
+
+
+def soa_publish(*, actor: Tenant, approver, note: str = "", confirm_undecided: bool = False) -> SoAVersion:
+    """Freeze the current SoA as the next numbered version and ask `approver` to sign it off (6.1.3 f)).
+
+    The version is "awaiting sign-off" until the approver signs (then it is the approved SoA) or returns
+    it. Undecided controls are refused unless `confirm_undecided`; the refusal lists them.
+    """
     organization = actor.organization
-    role = member_role(organization, approver)
-    if role is None or not has_perm(role, Perm.APPROVE):
-        raise ServiceError("the approver must be an owner or manager of the organization", field="approver")
+    validate_approver(
+        organization=organization, requester=actor.person("publishing the SoA for sign-off"), approver=approver
+    )
     rows = [row.as_dict() for row in soa_rows(organization)]
     if not rows:
         raise ServiceError("there is nothing to publish: adopt the Annex A controls first")
+    undecided = [row["ref_id"] for row in rows if row["applicability"] == Applicability.UNDECIDED]
+    if undecided and not confirm_undecided:
+        raise UndecidedControls(
+            f"{len(undecided)} control(s) are still undecided ({', '.join(undecided[:10])}"
+            f"{'…' if len(undecided) > 10 else ''}); confirm to publish anyway",
+            field="confirm_undecided",
+            details=[{"field": "confirm_undecided", "message": f"{ref_id} is undecided"} for ref_id in undecided],
+        )
     payload = json.dumps(rows, sort_keys=True, cls=DjangoJSONEncoder)
     with transaction.atomic():
-        last = SoAVersion.objects.select_for_update().filter(organization=organization).order_by("-number").first()
+        if SoAVersion.objects.filter(organization=organization, status=SoAStatus.AWAITING).exists():
+            raise Conflict("a version is already awaiting sign-off: wait for its decision or withdraw it first")
         version = SoAVersion.objects.create(
             organization=organization,
-            number=(last.number + 1) if last else 1,
-            approved_by=approver,
-            approved_on=approved_on or timezone.localdate(),
+            number=next_number(organization, "soa_version"),
+            status=SoAStatus.AWAITING,
+            approver=approver,
             published_by=actor.user,
             note=note.strip(),
             rows=json.loads(payload),
@@ -348,9 +372,43 @@ def soa_publish(*, actor: Tenant, approver, approved_on: date | None = None, not
             action="publish",
             changes={
                 "number": [None, version.number],
-                "approved_by": [None, approver.get_username()],
+                "status": [None, version.status],
+                "approver": [None, approver.get_username() if approver else None],
                 "controls": [None, len(rows)],
+                "undecided": [None, len(undecided) or None],
                 "content_hash": [None, version.content_hash],
             },
         )
+        signoff_request(
+            actor=actor,
+            subject_kind=SOA_SIGNOFF_KIND,
+            subject_id=version.pk,
+            subject_label=f"Statement of Applicability v{version.number}",
+            subject_url=reverse("controls:version", args=[organization.slug, version.number]),
+            approver=approver,
+            comment=note,
+        )
     return version
+
+
+_DECISION_STATUS = {
+    "signed": SoAStatus.SIGNED,
+    "returned": SoAStatus.RETURNED,
+    "withdrawn": SoAStatus.WITHDRAWN,
+}
+
+
+def soa_signoff_decided(actor: Tenant, request) -> None:
+    """Sign-off callback (runs in the sign-off's transaction): the version takes the decision as its status."""
+    version = SoAVersion.objects.select_for_update().get(organization=request.organization, pk=int(request.subject_id))
+    before = version.status
+    version.status = _DECISION_STATUS[request.status]
+    fields = ["status"]
+    changes = {"status": [before, version.status]}
+    if version.status == SoAStatus.SIGNED:
+        version.approved_by = request.approver
+        version.approved_on = timezone.localdate(request.decided_at)
+        fields += ["approved_by", "approved_on"]
+        changes.update(approved_by=[None, request.approver.get_username()], approved_on=[None, version.approved_on])
+    version.save(update_fields=fields)
+    record_event(actor=actor, organization=version.organization, obj=version, action=request.status, changes=changes)

@@ -39,6 +39,7 @@ from openaims.controls.models import (
     ControlRequirement,
     ControlSystem,
     ImplementationStatus,
+    SoAStatus,
     SoAVersion,
 )
 from openaims.controls.selectors import (
@@ -57,6 +58,7 @@ from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
+from openaims.signoff import selectors as signoff_selectors
 from openaims.tenancy.access import require, tenant_view
 from openaims.tenancy.roles import Perm, has_perm
 from openaims.tenancy.selectors import memberships
@@ -77,7 +79,7 @@ def _decorate(rows: list[SoARow], members=()) -> list[SoARow]:
     for row in rows:
         row.flag_texts = [FLAG_TEXT.get(flag, flag) for flag in row.flags]
         row.status_label = STATUS_LABELS.get(row.status, row.status)
-        row.applicability_label = APPLICABILITY_LABELS.get(row.applicability, row.applicability)
+        row.applicability_label = exports.applicability_label(row)
         row.owner_name = names.get(row.owner, row.owner) if row.owner else None
     return rows
 
@@ -449,43 +451,59 @@ def _soa_page(request, *, publish_form=None, status=200):
     if is_htmx(request):
         return render(request, "controls/_soa_rows.html", context)
     can_approve = tenant.can(Perm.APPROVE)
+    versions = list(
+        SoAVersion.objects.filter(organization=org)
+        .defer("rows")
+        .select_related("approved_by", "published_by", "approver")
+    )
+    undecided = [row.ref_id for row in rows if row.applicability == Applicability.UNDECIDED]
     context.update(
         summary=soa_summary(rows),
         flag_choices=list(FLAG_TEXT.items()),
         statuses=ImplementationStatus.choices,
         applicabilities=Applicability.choices,
-        versions=list(
-            SoAVersion.objects.filter(organization=org).defer("rows").select_related("approved_by", "published_by")
-        ),
+        versions=versions,
+        approved=next((v for v in versions if v.status == SoAStatus.SIGNED), None),
+        awaiting=next((v for v in versions if v.status == SoAStatus.AWAITING), None),
+        undecided=undecided,
         export_links=_export_links(org),
         can_approve=can_approve,
     )
     if can_approve:
-        approvers = [user for user, role in members if has_perm(role, Perm.APPROVE)]
         context["publish_form"] = publish_form or PublishForm(
-            approvers=approvers, initial={"approver": str(request.user.pk)}
+            approvers=_approvers(members, request.user), undecided=undecided
         )
     return render(request, "controls/soa.html", context, status=status)
+
+
+def _approvers(members, requester) -> list:
+    """Who may be asked to sign off: members holding `approve`, never the requester."""
+    return [user for user, role in members if has_perm(role, Perm.APPROVE) and user.pk != requester.pk]
 
 
 @tenant_view(Perm.APPROVE)
 @require_POST
 def soa_publish_view(request):
     org = request.tenant.organization
-    approvers = [user for user, role in _members(org) if has_perm(role, Perm.APPROVE)]
-    form = PublishForm(request.POST, approvers=approvers)
+    members = _members(org)
+    undecided = [row.ref_id for row in soa_rows(org) if row.applicability == Applicability.UNDECIDED]
+    form = PublishForm(request.POST, approvers=_approvers(members, request.user), undecided=undecided)
     if form.is_valid():
         try:
             version = services.soa_publish(
                 actor=request.tenant,
                 approver=form.cleaned_data["approver"],
-                approved_on=form.cleaned_data["approved_on"],
                 note=form.cleaned_data["note"],
+                confirm_undecided=form.cleaned_data.get("confirm_undecided", False),
             )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, f"Version {version.number} of the Statement of Applicability was published.")
+            messages.success(
+                request,
+                f"Version {version.number} of the Statement of Applicability now awaits "
+                f"{version.approver.display_name}'s sign-off.",
+            )
             return redirect("controls:version", org.slug, version.number)
     return _soa_page(request, publish_form=form, status=400)
 
@@ -511,14 +529,7 @@ def soa_export_view(request, fmt: str):
 
 
 def _version_meta(org, version: SoAVersion) -> exports.SoAMeta:
-    return exports.SoAMeta(
-        organization=org.name,
-        slug=org.slug,
-        version=version.number,
-        approved_by=version.approved_by.get_username(),
-        approved_on=version.approved_on,
-        content_hash=version.content_hash,
-    )
+    return exports.meta_for_version(org, version)
 
 
 @tenant_view(Perm.READ)
@@ -542,6 +553,7 @@ def version_view(request, number: int):
         "export_links": _export_links(org, version.number),
         "object_type": "controls.soaversion",
         "object_id": version.pk,
+        "signoff": signoff_selectors.latest_for_subject(org, services.SOA_SIGNOFF_KIND, version.pk),
     }
     return render(request, "controls/version.html", context)
 

@@ -14,6 +14,7 @@ class ImpactConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: these import models, which exist only once the app registry is ready.
         from openaims.impact.access import get_assessment_for_tenant, get_impact_by_pk_for_tenant
+        from openaims.impact.catalog import impact_catalog
         from openaims.impact.panels import system_impact_panel
 
         def assessment_url(tenant, assessment):
@@ -24,6 +25,12 @@ class ImpactConfig(AppConfig):
 
         registry.register("impact.impactassessment", "Impact assessment", get_assessment_for_tenant, assessment_url)
         registry.register("impact.impact", "Impact (benefit or harm)", get_impact_by_pk_for_tenant, impact_url)
+        registry.register_labels(
+            "impact.impactassessment",
+            fields={"trigger": "Trigger", "system": "AI system", "version": "Version", "template": "Template"},
+            actions={"submit": "Submitted for approval", "approve": "Approved", "return": "Returned"},
+            resolve=lambda field: impact_catalog().field_label(field),
+        )
         panels.register("impact", "impact/_system_impact_panel.html", system_impact_panel, order=20)
         nav.register(
             "8",

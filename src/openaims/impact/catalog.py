@@ -127,6 +127,18 @@ class ImpactCatalog(_Strict):
     def template_for_technique(self, technique: str) -> Template:
         return next((t for t in self.templates if technique in t.techniques), self.templates[0])
 
+    def field_label(self, field: str) -> str | None:
+        """How a history entry names `sections.<id>` or `fria.<id>`: the element's label (None when unknown)."""
+        group, _, element = field.partition(".")
+        if group == "fria":
+            found = next((e.label for e in self.fria if e.id == element), None)
+            return f"FRIA: {found}" if found else None
+        if group != "sections":
+            return None
+        everything = [*self.elements, *(q for t in self.templates for q in t.questions)]
+        everything += [q for s in self.sectors for q in s.questions]
+        return next((e.label for e in everything if e.id == element), None)
+
     def elements_for(self, template_key: str, sector_key: str = "") -> list[Element]:
         template = self.template(template_key)
         sector = self.sector(sector_key)

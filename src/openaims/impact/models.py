@@ -40,6 +40,8 @@ class ImpactKind(models.TextChoices):
 class ImpactAssessment(models.Model):
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     system = models.ForeignKey("inventory.AISystem", on_delete=models.CASCADE, related_name="+")
+    # IA-<number>, per organization (tenancy.numbering); every version of one system's assessment shares it.
+    number = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.NEW_SYSTEM)
@@ -73,7 +75,7 @@ class ImpactAssessment(models.Model):
 
     @property
     def ref(self) -> str:
-        return f"IA-{self.pk}"
+        return f"IA-{self.number}"
 
     @property
     def editable(self) -> bool:

@@ -28,6 +28,7 @@ from openaims.lib.validation import clean_text
 from openaims.risk.criteria import map_by_rank
 from openaims.risk.services import criteria_ensure, risk_assess_derived, risk_create
 from openaims.tenancy.models import Tenant
+from openaims.tenancy.numbering import next_number
 from openaims.tenancy.roles import Perm
 
 TEXT_LIMIT = 20_000
@@ -50,6 +51,9 @@ def _months_ahead(months: int) -> date:
 
 
 def _text(value, field: str, *, required: bool = False, limit: int = TEXT_LIMIT) -> str:
+    # Browsers send textarea lines ending in CRLF; normalised, an untouched pre-filled section compares equal.
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n")
     return clean_text(value, field, required=required, limit=limit)
 
 
@@ -152,6 +156,7 @@ def impact_assessment_create(
         assessment = ImpactAssessment.objects.create(
             organization=system.organization,
             system=system,
+            number=next_number(system.organization, "impact_assessment"),
             version=1,
             trigger=trigger,
             template=template,
@@ -363,6 +368,7 @@ def impact_assessment_new_version(
         new = ImpactAssessment.objects.create(
             organization=source.organization,
             system=source.system,
+            number=source.number,
             version=source.version + 1,
             trigger=trigger,
             template=source.template,

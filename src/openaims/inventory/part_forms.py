@@ -19,6 +19,8 @@ PART_LABELS = {
     "component": "third-party component",
     "resource": "resource",
 }
+# "Add an AI model", "Add a dataset": the article each label takes, for headings and titles.
+PART_ARTICLES = {kind: "an" if label[0].lower() in "aeiou" else "a" for kind, label in PART_LABELS.items()}
 PART_CLASSES = {"model": AIModel, "dataset": Dataset, "component": Component, "resource": Resource}
 
 # What the standard expects the record of each kind of part to show, in our words (shown on the form).

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from openaims.audittrail.services import Action, EventSpec, diff, fk_label, record_event, record_events_bulk
@@ -18,6 +17,7 @@ from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Res
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import Conflict, ServiceError
 from openaims.tenancy.models import Membership, Tenant
+from openaims.tenancy.numbering import next_number, next_numbers
 from openaims.tenancy.selectors import check_member
 
 # Which vocabulary list validates which field.
@@ -110,8 +110,7 @@ def system_create(*, actor: Tenant, **values) -> AISystem:
     cleaned = _clean_system_values(organization, values, partial=False)
     cleaned.setdefault("criticality", "medium")
     with transaction.atomic():
-        # Numbers are per organization; the unique constraint settles two racing creates.
-        number = (AISystem.objects.filter(organization=organization).aggregate(m=Max("number"))["m"] or 0) + 1
+        number = next_number(organization, "ai_system")
         system = AISystem.objects.create(
             organization=organization,
             number=number,
@@ -141,7 +140,7 @@ def systems_create_bulk(*, actor: Tenant, rows: list[Mapping[str, Any]]) -> list
         cleaned_rows.append(cleaned)
     first_stage = lifecycle().keys[0]
     with transaction.atomic():
-        start = (AISystem.objects.filter(organization=organization).aggregate(m=Max("number"))["m"] or 0) + 1
+        start = next_numbers(organization, "ai_system", len(cleaned_rows)) if cleaned_rows else 1
         now = timezone.now()
         systems = AISystem.objects.bulk_create(
             [

@@ -283,7 +283,7 @@ OPEN_ACTION_STATUSES = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
 
 
 class TreatmentAction(models.Model):
-    """One action of a risk treatment plan (6.1.3 e, 8.3): who does what by when."""
+    """One action of a risk treatment plan (6.1.3 g), 8.3): who does what by when."""
 
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="actions")
@@ -317,7 +317,8 @@ class TreatmentAction(models.Model):
 
 
 class RiskAcceptance(models.Model):
-    """The risk owner's sign-off of a residual risk (6.1.3 f): who, when, at which level, under which criteria.
+    """The risk owner's sign-off of a residual risk (6.1.3, approval after g)): who, when, at which level, under
+    which criteria.
 
     A later re-assessment revokes it (`revoked_at`): acceptance covers the assessment it was given for.
     """

@@ -1,4 +1,4 @@
-"""The risk treatment plan as a PDF (6.1.3 e, 8.3): per risk, its levels, the treatment option and plan,
+"""The risk treatment plan as a PDF (6.1.3 g), 8.3): per risk, its levels, the treatment option and plan,
 the actions with owner, due date and status, the controls selected and the residual risk's acceptance.
 
 Rendered with WeasyPrint through `openaims.lib.pdf` (machine fonts, no URL fetched). A plan is for people

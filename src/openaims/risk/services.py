@@ -41,6 +41,7 @@ from openaims.risk.models import (
     TreatmentOption,
 )
 from openaims.tenancy.models import Tenant
+from openaims.tenancy.numbering import next_number
 from openaims.tenancy.roles import acceptance_authority, role_with_article
 from openaims.tenancy.selectors import check_member
 
@@ -266,7 +267,7 @@ def risk_create(
     sources = _nodes(sources, SOURCE_KIND, "sources")
     objectives = _nodes(objectives, OBJECTIVE_KIND, "objectives")
     with transaction.atomic():
-        number = (Risk.objects.filter(organization=organization).aggregate(m=Max("number"))["m"] or 0) + 1
+        number = next_number(organization, "risk")
         now = timezone.now()
         risk = Risk.objects.create(
             organization=organization,
@@ -560,7 +561,7 @@ def _assess(
     return assessment
 
 
-# --- Acceptance of residual risk (6.1.3 f) ------------------------------------------------------------
+# --- Acceptance of residual risk (6.1.3, after g)) ----------------------------------------------------
 
 
 def risk_accept(*, actor: Tenant, risk: Risk, note: str = "") -> RiskAcceptance:
@@ -687,7 +688,7 @@ def risk_reopen(*, actor: Tenant, risk: Risk) -> Risk:
     return risk
 
 
-# --- Treatment plan (6.1.3 e, 8.3) --------------------------------------------------------------------
+# --- Treatment plan (6.1.3 g), 8.3) ------------------------------------------------------------------
 
 
 def _action_state(action: TreatmentAction) -> dict:
@@ -792,7 +793,7 @@ def treatment_action_delete(*, actor: Tenant, action: TreatmentAction) -> None:
 
 
 def risk_select_control(*, actor: Tenant, risk: Risk, control) -> tuple[RiskControl, bool]:
-    """Record that the risk's treatment selects `control` (6.1.3 d): the SoA then shows it as the reason.
+    """Record that the risk's treatment selects `control` (6.1.3 b)): the SoA then shows it as the reason.
 
     Returns (link, created); selecting twice changes nothing."""
     if control.organization_id != risk.organization_id:

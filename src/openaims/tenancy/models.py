@@ -190,3 +190,19 @@ class Tenant:
 
     def __repr__(self) -> str:
         return f"<Tenant {self.label} in {self.organization.slug} ({self.role or self.kind})>"
+
+
+class NumberCounter(models.Model):
+    """The last number handed out for one kind of record (AIS, R, IA, SoA version…) in one organization.
+
+    Written only by `tenancy.numbering.next_number`, under a row lock."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "kind"], name="number_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.last}"

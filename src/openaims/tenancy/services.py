@@ -106,7 +106,31 @@ def _membership_add(*, actor: Tenant | User, organization: Organization, user: U
             action=Action.CREATE,
             changes=diff({}, membership_state(membership)),
         )
+        _close_stale_invitations(actor=actor, organization=organization, user=user)
     return membership
+
+
+def _close_stale_invitations(*, actor: Tenant | User, organization: Organization, user: User) -> None:
+    """The person joined (added directly, or through another invitation): their other open links close."""
+    if not user.email:
+        return
+    stale = Invitation.objects.select_for_update().filter(
+        organization=organization,
+        email__iexact=user.email.strip(),
+        accepted_at=None,
+        revoked_at=None,
+        expires_at__gt=timezone.now(),
+    )
+    for invitation in stale:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        record_event(
+            actor=actor,
+            organization=organization,
+            obj=invitation,
+            action="close",
+            changes={"reason": [None, f"{user.get_username()} joined the organization"]},
+        )
 
 
 def membership_change_role(*, actor: Tenant, membership: Membership, role: str) -> Membership:

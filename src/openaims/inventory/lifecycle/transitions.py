@@ -24,6 +24,7 @@ REASON_LIMIT = 5_000
 class TransitionAction:
     TRANSITION = "transition"
     OVERRIDE = "override_gate"
+    REFUSED = "transition_refused"
 
 
 class GateRefused(Conflict):
@@ -55,6 +56,24 @@ def may_override(actor: Tenant, system: AISystem) -> bool:
 
 
 def system_transition(*, actor: Tenant, system: AISystem, to_stage: str, override_reason: str = "") -> StageTransition:
+    """`_system_transition`, and a refused move recorded in the audit trail: who tried which move, what was missing."""
+    try:
+        return _system_transition(actor=actor, system=system, to_stage=to_stage, override_reason=override_reason)
+    except GateRefused as refused:
+        # The move's own transaction rolled back; the attempt is a fact of its own and commits on its own.
+        with transaction.atomic():
+            locked = AISystem.objects.select_for_update(of=("self",)).select_related("organization").get(pk=system.pk)
+            record_event(
+                actor=actor,
+                organization=locked.organization,
+                obj=locked,
+                action=TransitionAction.REFUSED,
+                changes={"stage": [locked.stage, to_stage], "missing": [None, [m["key"] for m in refused.missing]]},
+            )
+        raise
+
+
+def _system_transition(*, actor: Tenant, system: AISystem, to_stage: str, override_reason: str = "") -> StageTransition:
     """Move a system to another life-cycle stage (A.6.2).
 
     Forward one stage, or to retirement from any stage, passes that stage's gate; back to an

@@ -17,6 +17,7 @@ from openaims.inventory import services
 from openaims.inventory.access import get_part_for_tenant, get_supplier_for_tenant, get_system_for_tenant
 from openaims.inventory.control_links import control_links
 from openaims.inventory.part_forms import (
+    PART_ARTICLES,
     PART_FORMS,
     PART_GUIDANCE,
     PART_LABELS,
@@ -77,6 +78,7 @@ def _form_page(request, system, kind, form, *, part=None, status=200):
         "system": system,
         "kind": kind,
         "kind_label": PART_LABELS[kind],
+        "kind_article": PART_ARTICLES[kind],
         "guidance": PART_GUIDANCE[kind],
         "form": form,
         "part": part,
@@ -134,6 +136,7 @@ def part_detail_view(request, pk: int, kind: str, part: int):
         "system": system,
         "kind": kind,
         "kind_label": PART_LABELS[kind],
+        "kind_article": PART_ARTICLES[kind],
         "part": item,
         "facts": _facts(kind, item),
         "missing": dataset_missing(item) if kind == "dataset" else [],

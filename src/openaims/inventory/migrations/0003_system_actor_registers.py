@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inventory", "0001_initial"),
+        ("inventory", "0002_number_counters"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
