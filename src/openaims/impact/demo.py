@@ -17,6 +17,7 @@ from openaims.impact.services import (
 from openaims.inventory.models import AISystem
 from openaims.risk.models import Risk
 from openaims.tenancy.models import Organization
+from openaims.tenancy.selectors import tenant_of
 
 ORG = "acme-health"
 
@@ -162,7 +163,6 @@ def seed_demo_impact(users: dict) -> int:
     org = Organization.objects.filter(slug=ORG).first()
     if org is None:
         return 0
-    from openaims.tenancy.selectors import tenant_of
 
     assessor, approver = tenant_of(users["chen"], org), tenant_of(users["maria"], org)
     made = 0
