@@ -21,7 +21,7 @@ from openaims.controls.services import (
     control_unlink_system,
     control_update,
 )
-from openaims.inventory.part_selectors import controls_panel
+from openaims.inventory.views.part_selectors import controls_panel
 from openaims.lib.errors import ServiceError
 from tests.inventory.conftest import make_system
 

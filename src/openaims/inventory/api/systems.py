@@ -18,7 +18,7 @@ from openaims.api.auth import tenant_for
 from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.inventory import services
 from openaims.inventory.access import get_system_for_tenant
-from openaims.inventory.api_schemas import (
+from openaims.inventory.api.schemas import (
     ControlRefOut,
     SystemCreatedOut,
     SystemDetailOut,

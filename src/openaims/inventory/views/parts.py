@@ -1,7 +1,7 @@
 """Pages for the parts of an AI system (models, datasets, third-party components, resources: A.4, A.6.2,
 A.7, A.10), the supplier register (A.10.3) and linking a control to a system from the system's page.
 
-Thin views: reads come from `inventory.part_selectors` and `inventory.access`, writes go through
+Thin views: reads come from `inventory.views.part_selectors` and `inventory.access`, writes go through
 `inventory.services` (and `controls.services` for the control link).
 """
 
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from openaims.inventory import services
 from openaims.inventory.access import get_part_for_tenant, get_supplier_for_tenant, get_system_for_tenant
 from openaims.inventory.control_links import control_links
-from openaims.inventory.part_forms import (
+from openaims.inventory.views.part_forms import (
     PART_ARTICLES,
     PART_FORMS,
     PART_GUIDANCE,
@@ -25,7 +25,7 @@ from openaims.inventory.part_forms import (
     SupplierForm,
     part_form,
 )
-from openaims.inventory.part_selectors import (
+from openaims.inventory.views.part_selectors import (
     SupplierFilter,
     contract_flag,
     dataset_missing,

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from openaims.inventory import card, panels, part_selectors, services
+from openaims.inventory import card, panels, services
 from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.duplicates import similar_systems
 from openaims.inventory.exports import FORMATS, SHEET_TITLE, filename
@@ -27,6 +27,7 @@ from openaims.inventory.selectors import (
     register_summary,
     term_labels,
 )
+from openaims.inventory.views import part_selectors
 from openaims.inventory.views.classification import classification_panel
 from openaims.inventory.views.lifecycle import lifecycle_panel
 from openaims.inventory.vocabulary import lifecycle, vocabulary
