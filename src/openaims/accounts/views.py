@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,11 +11,10 @@ from django.views.decorators.http import require_POST
 
 from openaims.accounts.forms import LoginForm, PasswordChangeForm
 from openaims.accounts.http import AuthenticatedRequest
-from openaims.accounts.services import login_attempt_record, login_is_throttled, password_change
+from openaims.accounts.services import login_authenticate, password_change
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.http import client_ip
-from openaims.tenancy.services import user_for_login
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -31,26 +30,19 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        identifier, ip = form.cleaned_data["username"], client_ip(request)
-        candidate = user_for_login(identifier)
-        # Failures count against the account however it is named (username or email), not per spelling.
-        key = candidate.get_username() if candidate else identifier
-        if login_is_throttled(username=key, ip_address=ip):
-            minutes = max(1, settings.AIMS_LOGIN_WINDOW_SECONDS // 60)
-            form.add_error(None, f"Too many failed attempts. Try again in {minutes} minutes.")
-            status = 429
-        else:
-            user = (
-                authenticate(request, username=candidate.username, password=form.cleaned_data["password"])
-                if candidate
-                else None
+        try:
+            user = login_authenticate(
+                request=request,
+                identifier=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                ip_address=client_ip(request),
             )
-            login_attempt_record(username=key, ip_address=ip, user=user or candidate, succeeded=user is not None)
-            if user is not None:
-                login(request, user)
-                return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
-            form.add_error(None, "Wrong username or password.")
-            status = 400
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+            status = exc.status
+        else:
+            login(request, user)
+            return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
     elif request.method == "POST":
         status = 400
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status)
