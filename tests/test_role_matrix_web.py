@@ -323,6 +323,10 @@ NOT_TENANT_SCOPED = {
     "accounts:login",
     "accounts:logout",
     "accounts:password",
+    "accounts:password_reset",  # tests/accounts/test_password_reset.py
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
 }
 
 

@@ -34,6 +34,8 @@ app.add_typer(org_app, name="org")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(soa_app, name="soa")
 app.add_typer(inventory_app, name="inventory")
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 def fail(message: str) -> typer.Exit:
@@ -218,6 +220,45 @@ def createuser(
     except ServiceError as exc:
         raise fail(exc.message) from None
     typer.echo(f"created user {user.username}" + (f" as {role} of {organization.slug}" if organization else ""))
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    name: Annotated[str, typer.Argument(help="Username or e-mail address.")],
+    base_url: Annotated[
+        str, typer.Option(envvar="AIMS_BASE_URL", help="Where people open OpenAIMS, for the printed link.")
+    ] = "http://127.0.0.1:8000",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Set the password read from standard input instead.")
+    ] = False,
+    prompt: Annotated[bool, typer.Option("--prompt", help="Set a password typed at a prompt instead.")] = False,
+) -> None:
+    """Print a one-time link to choose a new password, or set one; audited either way."""
+    setup_django()
+    check_database()
+    # Imported once setup_django() has configured Django: these modules load models.
+    from openaims.accounts.services import password_reset_complete, password_reset_link
+    from openaims.tenancy.services import user_for_login
+
+    user = user_for_login(name)
+    if user is None:
+        raise fail(f"no user {name!r}")
+    if password_stdin and prompt:
+        raise fail("use --password-stdin or --prompt, not both")
+    with audit_context(via="cli"):
+        if not (password_stdin or prompt):
+            typer.echo(base_url.rstrip("/") + password_reset_link(user=user))
+            return
+        password = (
+            sys.stdin.readline().rstrip("\r\n")
+            if password_stdin
+            else typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        )
+        try:
+            password_reset_complete(actor=None, user=user, new_password=password)
+        except ServiceError as exc:
+            raise fail(exc.message) from None
+    typer.echo(f"set a new password for {user.get_username()}")
 
 
 @org_app.command("create")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, get_user_model, password_validation
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from openaims.accounts.models import User
 from openaims.accounts.throttle import attempt_count, attempt_succeeded, login_keys
@@ -97,3 +101,35 @@ def login_authenticate(*, request: HttpRequest | None, identifier: str, password
         attempt_succeeded(keys)
         record_event(actor=user, organization=None, obj=user, action="login")
     return user
+
+
+def password_reset_requested(*, user: User) -> None:
+    """A reset link was e-mailed to the user (someone asked for it by address): recorded, nobody acting."""
+    with transaction.atomic():
+        record_event(actor=None, organization=None, obj=user, action="password_reset_requested")
+
+
+def password_reset_link(*, user: User) -> str:
+    """A one-time reset path for an operator to hand over (`aims user reset-password`); the request is audited.
+
+    Django's token: valid for PASSWORD_RESET_TIMEOUT, and only until the password (or last login) changes.
+    """
+    with transaction.atomic():
+        record_event(actor=None, organization=None, obj=user, action="password_reset_link")
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return reverse("accounts:password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+
+
+def password_reset_complete(*, actor: User | None, user: User, new_password: str) -> None:
+    """Set a new password without the old one: validated, audited, the hash never in the trail.
+
+    `actor` is the user following an e-mailed link (they proved they hold the mailbox), None for an operator.
+    """
+    try:
+        password_validation.validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ServiceError(" ".join(exc.messages), field="new_password") from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        record_event(actor=actor, organization=None, obj=user, action="password_reset")
