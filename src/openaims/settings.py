@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "openaims.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -118,8 +119,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy on every HTML response (web/middleware.py): scripts and styles only from our own
-# static files, no inline script, no inline style, no framing. Pages set colours from data through CSSOM
-# (static/openaims/styles.js), which a policy does not restrict.
+# static files, no inline script, no inline style, no framing. Colours that are data (risk levels) are SVG
+# fills, not style attributes (risk/_swatch.html). Swagger UI at /api/v1/docs works under the same policy.
 AIMS_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
