@@ -37,7 +37,7 @@ def free_port() -> int:
 def test_it_lists_every_command_in_help(tmp_path):
     result = aims("--help", data_dir=tmp_path)
     assert result.returncode == 0
-    for command in ["demo", "serve", "migrate", "createuser", "version", "audit", "org"]:
+    for command in ["demo", "serve", "migrate", "createuser", "version", "audit", "org", "user"]:
         assert command in result.stdout
 
 
