@@ -98,6 +98,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _metadata(*, title: str, version: str, last_modified: datetime, props=None, remarks=None, parties=None):
+    # trestle takes ~1 s to import: only when exporting (module docstring)
     from trestle.oscal import OSCAL_VERSION
     from trestle.oscal.common import Metadata
 
@@ -113,6 +114,7 @@ def _metadata(*, title: str, version: str, last_modified: datetime, props=None, 
 
 
 def _prop(name: str, value, *, ns: str | None = NS):
+    # trestle takes ~1 s to import: only when exporting (module docstring)
     from trestle.oscal.common import Property
 
     return Property(name=name, value=_line(value), ns=ns)
@@ -320,6 +322,7 @@ def _rows_hash(rows: list[dict], meta: SoAMeta) -> str:
 
 
 def _document_metadata(kind: str, meta: SoAMeta, rows: list[dict]):
+    # trestle takes ~1 s to import: only when exporting (module docstring)
     from trestle.oscal.common import Parties
 
     version = f"SoA v{meta.version}" if meta.version is not None else "current (unpublished)"
@@ -339,6 +342,7 @@ def _document_metadata(kind: str, meta: SoAMeta, rows: list[dict]):
 
 
 def soa_component_definition(rows: list[dict], meta: SoAMeta):
+    # trestle takes ~1 s to import: only when exporting (module docstring)
     from trestle.oscal.component import ComponentDefinition, ControlImplementation, DefinedComponent
     from trestle.oscal.component import ImplementedRequirement as ComponentRequirement
 
