@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from openaims.audittrail import links
 from openaims.audittrail.services import Action, diff, fk_label, record_event, snapshot
 from openaims.catalog.models import CatalogNode
 from openaims.inventory.models import AISystem
@@ -798,29 +799,25 @@ def risk_select_control(*, actor: Tenant, risk: Risk, control) -> tuple[RiskCont
     Returns (link, created); selecting twice changes nothing."""
     if control.organization_id != risk.organization_id:
         raise ServiceError("the control belongs to another organization")
-    with transaction.atomic():
-        link, created = RiskControl.objects.get_or_create(organization=risk.organization, risk=risk, control=control)
-        if created:
-            record_event(
-                actor=actor,
-                organization=risk.organization,
-                obj=risk,
-                action="select_control",
-                changes={"control": [None, control.ref_id]},
-            )
-    return link, created
+    return links.link(
+        actor=actor,
+        owner=risk,
+        model=RiskControl,
+        values={"risk": risk, "control": control},
+        action="select_control",
+        key="control",
+        shown=control.ref_id,
+    )
 
 
 def risk_deselect_control(*, actor: Tenant, risk: Risk, control) -> bool:
     """The risk's treatment no longer selects `control`; returns whether it did."""
-    with transaction.atomic():
-        deleted, _ = RiskControl.objects.filter(risk=risk, control=control).delete()
-        if deleted:
-            record_event(
-                actor=actor,
-                organization=risk.organization,
-                obj=risk,
-                action="deselect_control",
-                changes={"control": [control.ref_id, None]},
-            )
-    return bool(deleted)
+    return links.unlink(
+        actor=actor,
+        owner=risk,
+        model=RiskControl,
+        values={"risk": risk, "control": control},
+        action="deselect_control",
+        key="control",
+        shown=control.ref_id,
+    )
