@@ -473,15 +473,15 @@ def inventory_import(
     from rich.progress import Progress
 
     # Imported once setup_django() has configured Django: these modules load models.
-    from openaims.inventory.imports import MAX_BYTES, RowsRejected, systems_import
+    from openaims.inventory.imports import RowsRejected, max_bytes, systems_import
     from openaims.tenancy.models import Organization
 
     ((_slug, pk),) = _organization_ids(org)
     organization = Organization.objects.get(pk=pk)
     actor = _cli_actor(organization, as_, Perm.WRITE, "importing")
     try:
-        if file.stat().st_size > MAX_BYTES:
-            raise fail(f"{file} is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into several files")
+        if file.stat().st_size > max_bytes():
+            raise fail(f"{file} is larger than {max_bytes() // (1024 * 1024)} MB; split it into several files")
         content = file.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc.strerror}") from None

@@ -129,6 +129,13 @@ AIMS_ALLOW_SIGNUP_ORGS = env_bool("AIMS_ALLOW_ORGANIZATION_CREATION", True)
 # (the CLI, which already runs on the server, always may); remote http(s)/databricks URIs always work.
 AIMS_MLFLOW_LOCAL_STORES = env_bool("AIMS_MLFLOW_LOCAL_STORES", False)
 
+# Bulk imports (CSV/XLSX), bounded while the file is read: its size, its rows, the characters of one cell, and
+# what an XLSX archive may unpack to (checked against the sizes it declares before any XML is parsed).
+AIMS_IMPORT_MAX_BYTES = env_int("AIMS_IMPORT_MAX_MB", 5, minimum=1) * 1024 * 1024
+AIMS_IMPORT_MAX_ROWS = env_int("AIMS_IMPORT_MAX_ROWS", 5_000, minimum=1)
+AIMS_IMPORT_MAX_CELL_CHARS = env_int("AIMS_IMPORT_MAX_CELL_CHARS", 32_767, minimum=100)  # Excel's own cell limit
+AIMS_IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("AIMS_IMPORT_XLSX_MAX_UNPACKED_MB", 32, minimum=1) * 1024 * 1024
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("AIMS_TIME_ZONE", "UTC")
 USE_I18N = False

@@ -79,9 +79,9 @@ def systems_import(
     tenant = tenant_for(request, org, Perm.WRITE)
     if file is None:
         raise ServiceError("attach the CSV or XLSX file as the multipart form field 'file'", field="file")
-    if file.size and file.size > imports.MAX_BYTES:
+    if file.size and file.size > imports.max_bytes():
         raise ServiceError(
-            f"the file is larger than {imports.MAX_BYTES // (1024 * 1024)} MB; split it into several files",
+            f"the file is larger than {imports.max_bytes() // (1024 * 1024)} MB; split it into several files",
             field="file",
             code="too_large",
         )
