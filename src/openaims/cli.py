@@ -539,14 +539,14 @@ def inventory_mlflow_sync(
         default = system_by_ref(organization, system) if system else None
         with audit_context(via="cli"), Progress(console=Console(stderr=True), transient=True) as progress:
             progress.add_task("reading the MLflow registry", total=None)
-            # The command runs on the server by whoever operates it: local file stores are fine here.
+            # The command runs on the server by whoever operates it: local stores and any address are fine here.
             report = mlflow_sync(
                 actor=actor,
                 tracking_uri=tracking_uri,
                 registry_uri=registry_uri,
                 mapping=mapping,
                 default_system=default,
-                allow_local_stores=True,
+                on_server=True,
             )
     except ServiceError as exc:
         raise fail(exc.message) from None

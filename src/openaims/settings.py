@@ -128,6 +128,10 @@ AIMS_ALLOW_SIGNUP_ORGS = env_bool("AIMS_ALLOW_ORGANIZATION_CREATION", True)
 # MLflow sync from the web or API may read file:/sqlite: stores on this server only when this is on
 # (the CLI, which already runs on the server, always may); remote http(s)/databricks URIs always work.
 AIMS_MLFLOW_LOCAL_STORES = env_bool("AIMS_MLFLOW_LOCAL_STORES", False)
+# Where a web/API MLflow sync may connect (SSRF guard, lib/outbound.py): these hosts only (empty: any host), and
+# only at public addresses unless AIMS_MLFLOW_ALLOW_PRIVATE (an MLflow inside the network). The CLI is not limited.
+AIMS_MLFLOW_ALLOWED_HOSTS = env_list("AIMS_MLFLOW_ALLOWED_HOSTS", [])
+AIMS_MLFLOW_ALLOW_PRIVATE = env_bool("AIMS_MLFLOW_ALLOW_PRIVATE", False)
 
 # Bulk imports (CSV/XLSX), bounded while the file is read: its size, its rows, the characters of one cell, and
 # what an XLSX archive may unpack to (checked against the sizes it declares before any XML is parsed).
