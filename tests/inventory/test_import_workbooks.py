@@ -91,6 +91,22 @@ def test_it_refuses_rows_past_the_limit_while_reading(cast, settings):
     assert "more than 3 rows" in refusal(cast, workbooks.xlsx(ROWS)).message
 
 
+def test_a_cell_far_to_the_right_does_not_widen_every_row_in_memory(cast):
+    members = workbooks.parts(ROWS)
+    far = "".join(f'<row r="{r}"><c r="XFD{r}" t="s"><v>0</v></c></row>' for r in range(7, 300))
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        b"</sheetData>", far.encode() + b"</sheetData>"
+    )
+
+    assert "row 7 has values beyond column GR" in refusal(cast, workbooks.pack(members)).message
+
+    blank_far = workbooks.parts(ROWS)
+    blank_far["xl/worksheets/sheet1.xml"] = blank_far["xl/worksheets/sheet1.xml"].replace(
+        b'<row r="2">', b'<row r="2"><c r="XFD2"/>'
+    )
+    assert len(run(cast, workbooks.pack(blank_far)).created) == 5  # an empty (formatted) cell out there is fine
+
+
 def test_it_refuses_a_sheet_that_claims_rows_past_the_end_of_a_spreadsheet(cast):
     members = workbooks.parts(ROWS)
     sheet = members["xl/worksheets/sheet1.xml"].replace(b'<row r="6">', b'<row r="99999999999">')

@@ -32,6 +32,9 @@ from openaims.lib import workbook
 from openaims.lib.errors import ServiceError
 from openaims.tenancy.models import Membership, Tenant
 
+# The register has fewer than 20 columns; a row with values past this many is not a list of AI systems.
+MAX_COLUMNS = 200
+
 
 def max_bytes() -> int:
     """The largest file an import takes (AIMS_IMPORT_MAX_MB); callers refuse bigger uploads before reading."""
@@ -213,6 +216,12 @@ def _collect(records, *, where: str) -> Table:
     rows: list[tuple[int, list[str]]] = []
     limit, cell_chars = max_rows(), settings.AIMS_IMPORT_MAX_CELL_CHARS
     for number, record in enumerate(records, start=1):
+        if len(record) > MAX_COLUMNS:
+            # A cell far to the right widens every row to it; the blank tail is dropped (counted in C, not looped).
+            tail = tuple(record[MAX_COLUMNS:])
+            if tail.count(None) + tail.count("") != len(tail):
+                raise _refuse(f"row {number} has values beyond column {column_letter(MAX_COLUMNS - 1)}")
+            record = record[:MAX_COLUMNS]
         cells = [_cell_text(v) for v in record]
         for index, text in enumerate(cells):
             if len(text) > cell_chars:
