@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from openaims.audittrail.services import record_event
 from openaims.inventory.models import AISystem
@@ -28,8 +31,8 @@ from openaims.inventory.services import (
     validate_system_values,
 )
 from openaims.inventory.vocabulary import vocabulary
-from openaims.lib import workbook
 from openaims.lib.errors import ServiceError
+from openaims.lib.workbook import sheet_rows
 from openaims.tenancy.models import Membership, Tenant
 
 # The register has fewer than 20 columns; a row with values past this many is not a list of AI systems.
@@ -264,7 +267,7 @@ def _read_csv(content: bytes) -> Table:
 
 
 def _read_xlsx(content: bytes) -> Table:
-    rows = workbook.sheet_rows(content, unpacked_bytes=settings.AIMS_IMPORT_XLSX_MAX_UNPACKED_BYTES)
+    rows = sheet_rows(content, unpacked_bytes=settings.AIMS_IMPORT_XLSX_MAX_UNPACKED_BYTES)
     try:
         return _collect(rows, where="first sheet")
     finally:
@@ -565,10 +568,6 @@ def template_csv() -> bytes:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "AI systems"
