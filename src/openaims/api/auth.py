@@ -7,6 +7,9 @@ from openaims.tenancy.access import ApiRequest, require
 from openaims.tenancy.models import Tenant
 from openaims.tenancy.services import api_token_authenticate
 
+# The request attribute naming the permission of the operation being run (set by api.main for each operation).
+PERMISSION_ATTR = "aims_permission"
+
 
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer aims_<id>_<secret>`: a personal token scoped to one organization."""
@@ -14,7 +17,20 @@ class TokenAuth(HttpBearer):
     openapi_description = "A personal API token created under Settings → API tokens (shown once)."
 
     def authenticate(self, request: HttpRequest, token: str) -> Tenant | None:
-        return api_token_authenticate(token)
+        tenant = api_token_authenticate(token)
+        if tenant is not None:
+            _check_permission_early(request, tenant)
+        return tenant
+
+
+def _check_permission_early(request: HttpRequest, tenant: Tenant) -> None:
+    """The operation's permission, checked before its body is parsed, so a role that may not act learns that
+    (403) rather than what is wrong with its body. Another organization's path is left to the view (404)."""
+    permission = getattr(request, PERMISSION_ATTR, None)
+    match = request.resolver_match
+    org = match.kwargs.get("org") if match else None
+    if permission and org == tenant.organization.slug:
+        require(tenant, permission)
 
 
 def tenant_for(request: ApiRequest, org: str, perm: str) -> Tenant:
