@@ -24,12 +24,16 @@ class TokenAuth(HttpBearer):
 
 
 def _check_permission_early(request: HttpRequest, tenant: Tenant) -> None:
-    """The operation's permission, checked before its body is parsed, so a role that may not act learns that
-    (403) rather than what is wrong with its body. Another organization's path is left to the view (404)."""
-    permission = getattr(request, PERMISSION_ATTR, None)
+    """Before the body is parsed: another organization's path is 404 (as in `tenant_for`), and the operation's
+    permission is checked, so a role that may not act learns that (403) rather than what is wrong with its body."""
     match = request.resolver_match
     org = match.kwargs.get("org") if match else None
-    if permission and org == tenant.organization.slug:
+    if org is None:
+        return
+    if org != tenant.organization.slug:
+        raise Http404("No such organization for this token")
+    permission = getattr(request, PERMISSION_ATTR, None)
+    if permission:
         require(tenant, permission)
 
 
