@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import textwrap
 from functools import wraps
@@ -36,6 +37,15 @@ from openaims.tenancy.roles import Perm
 class OpenAimsAPI(NinjaAPI):
     """Ninja's own fallbacks answer in the one error shape too: a wrong method (405, plain text in Ninja)
     and the bare /api/v1/ root (Ninja's placeholder raises Http404, which Django renders as HTML)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Built once per prefix: the document only changes with the code, and building it takes seconds."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache = self.__dict__.setdefault("_openapi_cache", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return copy.deepcopy(cache[path_prefix])
 
     def _get_urls(self):
         patterns = super()._get_urls()

@@ -96,9 +96,10 @@ class StrictParser(Parser):
         result: dict[str, Any] = {}
         problems = []
         for key in data:
-            values = [value.replace("\x00", "") for value in data.getlist(key)]
+            # The same parser reads form fields and uploaded files (request.POST, request.FILES): only text is checked.
+            values = [value.replace("\x00", "") if isinstance(value, str) else value for value in data.getlist(key)]
             for value in values:
-                if _INTEGER.fullmatch(value.strip()) and not in_db_range(int(value)):
+                if isinstance(value, str) and _INTEGER.fullmatch(value.strip()) and not in_db_range(int(value)):
                     problems.append((key, "number out of range"))
             result[key] = values if key in list_fields else values[-1]
         if problems:
