@@ -271,10 +271,14 @@ def _organization_ids(org: str | None) -> list[tuple[str, int | None]]:
 
 @audit_app.command("verify")
 def audit_verify(org: Annotated[str | None, typer.Option(help="Organization slug; all chains when omitted.")] = None):
-    """Walk the hash chain(s): OK, or the first broken link and why. Exit code 1 when broken."""
+    """Walk the hash chain(s): OK, or the first broken link and why; then check the database still refuses
+    changes to events. Exit code 1 when a chain is broken or a trigger is missing."""
     setup_django()
     check_database()
+    from django.db import connection
+
     # Imported once setup_django() has configured Django: these modules load models.
+    from openaims.audittrail.append_only import missing_triggers
     from openaims.audittrail.chain import verify_chain
 
     broken = False
@@ -283,7 +287,13 @@ def audit_verify(org: Annotated[str | None, typer.Option(help="Organization slug
         line = result.line().replace(f"chain {result.chain}", slug, 1)
         typer.echo(line)
         broken |= not result.ok
-    raise typer.Exit(1 if broken else 0)
+    missing = missing_triggers(connection)
+    if missing:
+        typer.echo(
+            f"database: the append-only triggers are missing ({', '.join(missing)}): "
+            "UPDATE and DELETE on audit events are not refused"
+        )
+    raise typer.Exit(1 if broken or missing else 0)
 
 
 @audit_app.command("export")
