@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from openaims.audittrail.models import AuditEvent
 from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Resource, Supplier
-from openaims.inventory.views.part_selectors import parts_panel
 from openaims.inventory.services import part_create, supplier_create
+from openaims.inventory.views.part_selectors import parts_panel
 from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import add_model, make_system
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from openaims.audittrail.models import AuditEvent
 from openaims.inventory.models import Supplier
-from openaims.inventory.views.part_selectors import contract_flag
 from openaims.inventory.services import part_create, supplier_create
+from openaims.inventory.views.part_selectors import contract_flag
 from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import make_system
 from tests.inventory.test_parts import nothing_written
