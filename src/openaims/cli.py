@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -356,8 +357,6 @@ def token_create(
     """Create an API token for a member and print it (stdout carries only the token; it is shown once)."""
     setup_django()
     check_database()
-    from datetime import timedelta
-
     from django.utils import timezone
 
     # Imported once setup_django() has configured Django: these modules load models.
