@@ -172,7 +172,7 @@ def test_it_serves_the_demo_with_a_real_server(demo_dir):
     def fetch(path: str) -> bytes:
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
                     assert response.status == 200
                     return response.read()
             except urllib.error.HTTPError:
