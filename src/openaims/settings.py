@@ -162,6 +162,17 @@ AIMS_ALLOW_SIGNUP_ORGS = env_bool("AIMS_ALLOW_ORGANIZATION_CREATION", True)
 # MLflow sync from the web or API may read file:/sqlite: stores on this server only when this is on
 # (the CLI, which already runs on the server, always may); remote http(s)/databricks URIs always work.
 AIMS_MLFLOW_LOCAL_STORES = env_bool("AIMS_MLFLOW_LOCAL_STORES", False)
+# Where a web/API MLflow sync may connect (SSRF guard, lib/outbound.py): these hosts only (empty: any host), and
+# only at public addresses unless AIMS_MLFLOW_ALLOW_PRIVATE (an MLflow inside the network). The CLI is not limited.
+AIMS_MLFLOW_ALLOWED_HOSTS = env_list("AIMS_MLFLOW_ALLOWED_HOSTS", [])
+AIMS_MLFLOW_ALLOW_PRIVATE = env_bool("AIMS_MLFLOW_ALLOW_PRIVATE", False)
+
+# Bulk imports (CSV/XLSX), bounded while the file is read: its size, its rows, the characters of one cell, and
+# what an XLSX archive may unpack to (checked against the sizes it declares before any XML is parsed).
+AIMS_IMPORT_MAX_BYTES = env_int("AIMS_IMPORT_MAX_MB", 5, minimum=1) * 1024 * 1024
+AIMS_IMPORT_MAX_ROWS = env_int("AIMS_IMPORT_MAX_ROWS", 5_000, minimum=1)
+AIMS_IMPORT_MAX_CELL_CHARS = env_int("AIMS_IMPORT_MAX_CELL_CHARS", 32_767, minimum=100)  # Excel's own cell limit
+AIMS_IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("AIMS_IMPORT_XLSX_MAX_UNPACKED_MB", 32, minimum=1) * 1024 * 1024
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("AIMS_TIME_ZONE", "UTC")
@@ -182,6 +193,9 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refused request (403, an unreadable body) is one line without its traceback; server errors stay whole.
+    "filters": {"one_line_refusals": {"()": "openaims.lib.logging.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
+    "loggers": {"django.request": {"filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("AIMS_LOG_LEVEL", "WARNING")},
 }
