@@ -216,7 +216,12 @@ ENDPOINTS = [
         "POST",
         url("controls:control", adopted_control),
         WRITERS,
-        data=lambda c: {"owner": c.users["contributor"].pk, "status": "planned", "applicability": "included"},
+        data=lambda c: {
+            "owner": c.users["contributor"].pk,
+            "status": "planned",
+            "applicability": "included",
+            "revision": 1,  # the edit form's hidden revision: the scenario's control is fresh
+        },
         redirect=lambda c: control_page(ref_id="A.1"),
         effect=exists(Control, ref_id="A.1", owner__username="carl", status="planned", applicability="included"),
     ),

@@ -146,7 +146,7 @@ WEB_ENDPOINTS = [
         "POST",
         web("edit", risk_pk),
         WRITERS,
-        data=lambda c: {"title": "Renamed"},
+        data=lambda c: {"title": "Renamed", "revision": 1},
         redirect=risk_page(title="Renamed"),
         effect=both(exists(Risk, title="Renamed"), gone(Risk, title="Biased decisions")),
     ),
