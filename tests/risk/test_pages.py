@@ -388,7 +388,7 @@ class TestCriteriaPages:
         client = client_for(cast.users["manager"])
         form = client.get(url("criteria_edit", cast)).context["form"]
         data = {name: form[name].value() for name in form.fields}
-        data = {k: v for k, v in data.items() if v not in (None, False)}
+        data = {k: v for k, v in data.items() if v is not None and v is not False}
         data["l5_name"] = "Very likely"
         data["cell_3_3"] = "high"
         data["note"] = "Stricter middle cell"
@@ -405,7 +405,7 @@ class TestCriteriaPages:
         client = client_for(cast.users["manager"])
         form = client.get(url("criteria_edit", cast)).context["form"]
         data = {name: form[name].value() for name in form.fields}
-        data = {k: v for k, v in data.items() if v not in (None, False)}
+        data = {k: v for k, v in data.items() if v is not None and v is not False}
         data["cell_5_5"] = "low"  # milder than its neighbours
         response = client.post(url("criteria_edit", cast), data)
         assert response.status_code == 400 and "milder" in response.content.decode()

@@ -111,7 +111,7 @@ def criteria_draft_save(
     """Create or replace the organization's draft of the next criteria version (published ones never change).
 
     `expected_revision`: the draft's revision the editor read (a stale one is refused, see lib/concurrency);
-    an editor who started from the criteria in force (no draft yet) sends None.
+    0 when they started from the criteria in force (no draft yet), so a draft made meanwhile is not replaced.
     """
     organization = actor.organization
     data = content if isinstance(content, CriteriaData) else parse_criteria(content)
@@ -123,6 +123,8 @@ def criteria_draft_save(
             .first()
         )
         if draft is None:
+            if expected_revision:  # the draft they edited was published or discarded meanwhile
+                raise Conflict("The draft was published or discarded since you opened it; reload the page.")
             draft = RiskCriteria(
                 organization=organization,
                 number=max(_next_criteria_number(organization), base.number + 1),
