@@ -52,3 +52,20 @@ def test_an_unregistered_field_still_reads_as_words():
     assert registry.field_label("nobody.thing", "sections.some_part.sub_item") == "Sections / Some part / Sub item"
     assert registry.action_label("nobody.thing", "link_system") == "Link system"
     assert registry.labelled_changes("nobody.thing", {"a": [1, 1], "b": [None, 2]}) == [("b", "B", None, 2)]
+
+
+def test_the_organization_log_names_fields_actions_and_types_for_people(cast, client_for):
+    assessment = make_assessment(cast)
+    client_for(cast.users["contributor"]).post(
+        reverse("impact:sections", args=["acme", assessment.pk]),
+        {"s__ml_classifier.drift": "Weekly population stability index"},
+    )
+    control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Cards")
+    control_link_system(actor=cast.tenant("owner"), control=control, system=make_system(cast, "Second"))
+    manager = client_for(cast.users["manager"])
+    content = manager.get(reverse("audittrail:log", args=["acme"])).content.decode()
+    assert "Data and concept drift" in content and ">sections.ml_classifier.drift<" not in content
+    assert "Applied to an AI system" in content and ">link_system<" not in content
+    assert ">controls.control<" not in content, "object types read as their titles"
+    filtered = manager.get(reverse("audittrail:log", args=["acme"]), {"object_type": "controls.control"})
+    assert 'value="controls.control" selected' in filtered.content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -84,15 +85,11 @@ class AuditEvent(models.Model):
 
     @property
     def changes_dict(self) -> dict[str, Any]:
-        import json
-
         changes: dict[str, Any] = json.loads(self.changes)
         return changes
 
     @property
     def context_dict(self) -> dict[str, Any]:
-        import json
-
         context: dict[str, Any] = json.loads(self.context)
         return context
 

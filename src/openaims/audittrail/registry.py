@@ -6,7 +6,7 @@ way, and the generic history page and the comments API work for them without cha
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,28 @@ def labelled_changes(label: str, changes: dict[str, Any]) -> list[tuple[str, str
             continue
         rows.append((field, field_label(label, field), before, after))
     return rows
+
+
+def any_action_label(action: str) -> str:
+    """An action's label whatever the object type (for a filter listing actions of every type)."""
+    for labels in _action_labels.values():
+        if action in labels:
+            return labels[action]
+    return COMMON_ACTIONS.get(action) or _humanize(action)
+
+
+def type_title(label: str) -> str:
+    """What people call an object type ("Risk", "AI system"); the stored label when nothing registered it."""
+    kind = _types.get(label)
+    return kind.title if kind else label
+
+
+def label_events(events: Iterable[Any]) -> None:
+    """Attach `action_label`, `labelled_changes` and `type_title` to each event, for history and log pages."""
+    for event in events:
+        event.action_label = action_label(event.object_type, event.action)
+        event.labelled_changes = labelled_changes(event.object_type, event.changes_dict)
+        event.type_title = type_title(event.object_type)
 
 
 def get(label: str) -> ObjectType:

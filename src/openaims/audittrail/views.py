@@ -21,12 +21,13 @@ def log_view(request: TenantRequest) -> HttpResponseBase:
     org = request.tenant.organization
     flt = EventFilter.from_query(request.GET)
     page = paginate(request, events_for_organization(org, flt).select_related(None), per_page=50)
+    registry.label_events(page.object_list)
     context = {
         "page": page,
         "filter": flt,
         "query": query_without_page(request),
-        "actions": distinct_values(org, "action"),
-        "object_types": distinct_values(org, "object_type"),
+        "actions": [(action, registry.any_action_label(action)) for action in distinct_values(org, "action")],
+        "object_types": [(label, registry.type_title(label)) for label in distinct_values(org, "object_type")],
     }
     template = "audittrail/_event_rows.html" if is_htmx(request) else "audittrail/log.html"
     return render(request, template, context)
@@ -55,10 +56,7 @@ def history_view(request: TenantRequest, object_type: str, object_id: str) -> Ht
     kind, obj = registry.resolve(tenant, object_type, object_id)
     events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))
     page = paginate(request, events, per_page=50)
-    for event in page.object_list:
-        # Attached to the row for the template, which reads them beside the event's own fields.
-        event.action_label = registry.action_label(kind.label, event.action)  # type: ignore[attr-defined]
-        event.labelled_changes = registry.labelled_changes(kind.label, event.changes_dict)  # type: ignore[attr-defined]
+    registry.label_events(page.object_list)
     comments = Comment.objects.for_object(tenant.organization, kind.label, obj.pk).select_related("author")
     context = {
         "kind": kind,

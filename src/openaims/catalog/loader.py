@@ -260,6 +260,38 @@ def _load_framework(parsed: Parsed, report: LoadReport, actor) -> None:
     }
     old_version = existing.version if existing else None
     framework, created = Framework.objects.update_or_create(urn=model.urn, defaults=fields)
+    created_count, updated_count, retired = _sync_nodes(framework, model)
+    FrameworkDate.objects.filter(framework=framework).delete()
+    FrameworkDate.objects.bulk_create(
+        [
+            FrameworkDate(framework=framework, key=d.key, date=d.date, label=d.label, applies_to=d.applies_to)
+            for d in model.dates
+        ]
+    )
+    record_event(
+        actor=actor,
+        organization=None,
+        obj=framework,
+        action="catalog_load",
+        changes={
+            "version": [old_version, model.version],
+            "nodes_created": [None, created_count],
+            "nodes_updated": [None, updated_count],
+            "nodes_retired": [None, retired],
+        },
+    )
+    if created:
+        report.created += 1
+    else:
+        report.updated += 1
+    report.lines.append(
+        f"{model.ref_id}: {'loaded' if created else 'updated to'} version {model.version} "
+        f"({created_count} new, {updated_count} updated, {retired} retired nodes)"
+    )
+
+
+def _sync_nodes(framework: Framework, model: FrameworkFile) -> tuple[int, int, int]:
+    """Create, update and retire the framework's nodes to match the file; returns (created, updated, retired)."""
     current = {node.urn: node for node in CatalogNode.objects.filter(framework=framework)}
     depth = _depths(model)
     to_create, to_update = [], []
@@ -295,33 +327,7 @@ def _load_framework(parsed: Parsed, report: LoadReport, actor) -> None:
     for row in rows:
         row.parent_id = ids.get(parents[row.urn]) if parents[row.urn] else None
     CatalogNode.objects.bulk_update(rows, ["parent"], batch_size=500)
-    FrameworkDate.objects.filter(framework=framework).delete()
-    FrameworkDate.objects.bulk_create(
-        [
-            FrameworkDate(framework=framework, key=d.key, date=d.date, label=d.label, applies_to=d.applies_to)
-            for d in model.dates
-        ]
-    )
-    record_event(
-        actor=actor,
-        organization=None,
-        obj=framework,
-        action="catalog_load",
-        changes={
-            "version": [old_version, model.version],
-            "nodes_created": [None, len(to_create)],
-            "nodes_updated": [None, len(to_update)],
-            "nodes_retired": [None, retired],
-        },
-    )
-    if created:
-        report.created += 1
-    else:
-        report.updated += 1
-    report.lines.append(
-        f"{model.ref_id}: {'loaded' if created else 'updated to'} version {model.version} "
-        f"({len(to_create)} new, {len(to_update)} updated, {retired} retired nodes)"
-    )
+    return len(to_create), len(to_update), retired
 
 
 def _depths(model: FrameworkFile) -> dict[str, int]:

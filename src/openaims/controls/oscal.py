@@ -98,6 +98,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _metadata(*, title: str, version: str, last_modified: datetime, props=None, remarks=None, parties=None):
+    # trestle takes ~1 s to import: only when exporting (module docstring)
     from trestle.oscal import OSCAL_VERSION
     from trestle.oscal.common import Metadata
 
@@ -113,6 +114,7 @@ def _metadata(*, title: str, version: str, last_modified: datetime, props=None, 
 
 
 def _prop(name: str, value, *, ns: str | None = NS):
+    # trestle takes ~1 s to import: only when exporting (module docstring)
     from trestle.oscal.common import Property
 
     return Property(name=name, value=_line(value), ns=ns)
@@ -130,88 +132,10 @@ def framework_to_oscal_catalog(framework: Framework):
     sub-group `<id>-controls`. Informational children of a control become parts of the control, assessable
     ones nested controls.
     """
-    from trestle.oscal.catalog import Catalog, Control, Group1, Group2
-    from trestle.oscal.common import Part
+    from trestle.oscal.catalog import Catalog  # trestle takes ~1 s to import: loaded only when exporting
 
-    ids = node_ids(framework)
-    nodes = list(CatalogNode.objects.filter(framework=framework, retired=False).order_by("order", "pk"))
-    children: dict[int | None, list[CatalogNode]] = defaultdict(list)
-    for node in nodes:
-        children[node.parent_id].append(node)
-
-    holds_controls: dict[int, bool] = {}
-
-    def has_assessable(node: CatalogNode) -> bool:
-        if node.pk not in holds_controls:
-            holds_controls[node.pk] = any(c.assessable or has_assessable(c) for c in children[node.pk])
-        return holds_controls[node.pk]
-
-    def props(node: CatalogNode) -> list:
-        out = [_prop("label", node.ref_id, ns=None)] if node.ref_id.strip() else []
-        out += [_prop("ref-id", node.ref_id)] if node.ref_id.strip() else []
-        return [*out, _prop("kind", node.kind), _prop("urn", node.urn)]
-
-    def title(node: CatalogNode) -> str:
-        return _line(node.title) or _line(node.ref_id) or ids[node.urn]
-
-    def info_part(node: CatalogNode) -> Part:
-        return Part(
-            id=ids[node.urn],
-            name=oscal_token(node.kind),
-            ns=NS,
-            title=_line(f"{node.ref_id} {node.title}") or ids[node.urn],
-            props=props(node),
-            prose=node.description or None,
-            parts=[info_part(c) for c in children[node.pk]] or None,
-        )
-
-    def control(node: CatalogNode) -> Control:
-        node_id = ids[node.urn]
-        parts = []
-        if node.description:
-            parts.append(Part(id=f"{node_id}_smt", name="statement", prose=node.description))
-        if node.guidance:
-            parts.append(Part(id=f"{node_id}_gdn", name="guidance", prose=node.guidance))
-        if node.typical_evidence:
-            parts.append(
-                Part(
-                    id=f"{node_id}_evd",
-                    name="typical-evidence",
-                    ns=NS,
-                    prose="\n".join(f"- {item}" for item in node.typical_evidence),
-                )
-            )
-        kids = children[node.pk]
-        parts += [info_part(c) for c in kids if not (c.assessable or has_assessable(c))]
-        return Control(
-            id=node_id,
-            class_=oscal_token(node.kind),
-            title=title(node),
-            props=props(node),
-            parts=parts or None,
-            # A heading below a control (rare) nests as a control too, so the controls under it stay.
-            controls=[control(c) for c in kids if c.assessable or has_assessable(c)] or None,
-        )
-
-    def group(node: CatalogNode):
-        node_id = ids[node.urn]
-        kids = children[node.pk]
-        controls = [control(c) for c in kids if c.assessable]
-        structural = [c for c in kids if not c.assessable and has_assessable(c)]
-        informational = [c for c in kids if not c.assessable and not has_assessable(c)]
-        parts = [Part(id=f"{node_id}_ovw", name="overview", prose=node.description)] if node.description else []
-        common = {"id": node_id, "class_": oscal_token(node.kind), "title": title(node), "props": props(node)}
-        if controls and (structural or informational):
-            parts += [info_part(c) for c in informational]
-            if not structural:
-                return Group2(**common, parts=parts or None, controls=controls)
-            gathered = Group2(id=_unique_sub(node_id, ids), title=f"{title(node)} (controls)", controls=controls)
-            return Group1(**common, parts=parts or None, groups=[gathered, *(group(c) for c in structural)])
-        if controls:
-            return Group2(**common, parts=parts or None, controls=controls)
-        return Group1(**common, parts=parts or None, groups=[group(c) for c in kids] or None)
-
-    top = children[None]
+    builder = _CatalogBuilder(framework)
+    top = builder.children[None]
     return Catalog(
         uuid=_uuid("catalog", framework.urn, framework.version, framework.content_hash),
         metadata=_metadata(
@@ -221,9 +145,94 @@ def framework_to_oscal_catalog(framework: Framework):
             props=[_prop("framework-urn", framework.urn), _prop("ref-id", framework.ref_id)],
             remarks="\n\n".join(t for t in (framework.description, framework.copyright, framework.source) if t),
         ),
-        controls=[control(n) for n in top if n.assessable] or None,
-        groups=[group(n) for n in top if not n.assessable] or None,
+        controls=[builder.control(n) for n in top if n.assessable] or None,
+        groups=[builder.group(n) for n in top if not n.assessable] or None,
     )
+
+
+class _CatalogBuilder:
+    """The catalog's nodes as OSCAL parts, controls and groups (see `framework_to_oscal_catalog`)."""
+
+    def __init__(self, framework: Framework):
+        self.ids = node_ids(framework)
+        self.children: dict[int | None, list[CatalogNode]] = defaultdict(list)
+        for node in CatalogNode.objects.filter(framework=framework, retired=False).order_by("order", "pk"):
+            self.children[node.parent_id].append(node)
+        self._holds_controls: dict[int, bool] = {}
+
+    def has_assessable(self, node: CatalogNode) -> bool:
+        if node.pk not in self._holds_controls:
+            self._holds_controls[node.pk] = any(c.assessable or self.has_assessable(c) for c in self.children[node.pk])
+        return self._holds_controls[node.pk]
+
+    def props(self, node: CatalogNode) -> list:
+        out = [_prop("label", node.ref_id, ns=None)] if node.ref_id.strip() else []
+        out += [_prop("ref-id", node.ref_id)] if node.ref_id.strip() else []
+        return [*out, _prop("kind", node.kind), _prop("urn", node.urn)]
+
+    def title(self, node: CatalogNode) -> str:
+        return _line(node.title) or _line(node.ref_id) or self.ids[node.urn]
+
+    def info_part(self, node: CatalogNode):
+        from trestle.oscal.common import Part  # trestle is imported only when exporting (see above)
+
+        return Part(
+            id=self.ids[node.urn],
+            name=oscal_token(node.kind),
+            ns=NS,
+            title=_line(f"{node.ref_id} {node.title}") or self.ids[node.urn],
+            props=self.props(node),
+            prose=node.description or None,
+            parts=[self.info_part(c) for c in self.children[node.pk]] or None,
+        )
+
+    def control(self, node: CatalogNode):
+        from trestle.oscal.catalog import Control  # trestle is imported only when exporting (see above)
+        from trestle.oscal.common import Part
+
+        node_id = self.ids[node.urn]
+        parts = []
+        if node.description:
+            parts.append(Part(id=f"{node_id}_smt", name="statement", prose=node.description))
+        if node.guidance:
+            parts.append(Part(id=f"{node_id}_gdn", name="guidance", prose=node.guidance))
+        if node.typical_evidence:
+            evidence = "\n".join(f"- {item}" for item in node.typical_evidence)
+            parts.append(Part(id=f"{node_id}_evd", name="typical-evidence", ns=NS, prose=evidence))
+        kids = self.children[node.pk]
+        parts += [self.info_part(c) for c in kids if not (c.assessable or self.has_assessable(c))]
+        return Control(
+            id=node_id,
+            class_=oscal_token(node.kind),
+            title=self.title(node),
+            props=self.props(node),
+            parts=parts or None,
+            # A heading below a control (rare) nests as a control too, so the controls under it stay.
+            controls=[self.control(c) for c in kids if c.assessable or self.has_assessable(c)] or None,
+        )
+
+    def group(self, node: CatalogNode):
+        from trestle.oscal.catalog import Group1, Group2  # trestle is imported only when exporting (see above)
+        from trestle.oscal.common import Part
+
+        node_id = self.ids[node.urn]
+        kids = self.children[node.pk]
+        controls = [self.control(c) for c in kids if c.assessable]
+        structural = [c for c in kids if not c.assessable and self.has_assessable(c)]
+        informational = [c for c in kids if not c.assessable and not self.has_assessable(c)]
+        parts = [Part(id=f"{node_id}_ovw", name="overview", prose=node.description)] if node.description else []
+        common = {"id": node_id, "class_": oscal_token(node.kind), "title": self.title(node), "props": self.props(node)}
+        if controls and (structural or informational):
+            parts += [self.info_part(c) for c in informational]
+            if not structural:
+                return Group2(**common, parts=parts or None, controls=controls)
+            gathered = Group2(
+                id=_unique_sub(node_id, self.ids), title=f"{self.title(node)} (controls)", controls=controls
+            )
+            return Group1(**common, parts=parts or None, groups=[gathered, *(self.group(c) for c in structural)])
+        if controls:
+            return Group2(**common, parts=parts or None, controls=controls)
+        return Group1(**common, parts=parts or None, groups=[self.group(c) for c in kids] or None)
 
 
 def _unique_sub(node_id: str, ids: dict[str, str]) -> str:
@@ -313,6 +322,7 @@ def _rows_hash(rows: list[dict], meta: SoAMeta) -> str:
 
 
 def _document_metadata(kind: str, meta: SoAMeta, rows: list[dict]):
+    # trestle takes ~1 s to import: only when exporting (module docstring)
     from trestle.oscal.common import Parties
 
     version = f"SoA v{meta.version}" if meta.version is not None else "current (unpublished)"
@@ -332,6 +342,7 @@ def _document_metadata(kind: str, meta: SoAMeta, rows: list[dict]):
 
 
 def soa_component_definition(rows: list[dict], meta: SoAMeta):
+    # trestle takes ~1 s to import: only when exporting (module docstring)
     from trestle.oscal.component import ComponentDefinition, ControlImplementation, DefinedComponent
     from trestle.oscal.component import ImplementedRequirement as ComponentRequirement
 
@@ -370,26 +381,47 @@ def soa_component_definition(rows: list[dict], meta: SoAMeta):
 
 
 def soa_system_security_plan(rows: list[dict], meta: SoAMeta):
-    from trestle.oscal.common import ImplementationStatus as OscalStatus
-    from trestle.oscal.common import Status, SystemComponent, SystemId
-    from trestle.oscal.ssp import (
-        AuthorizationBoundary,
-        ByComponent,
-        ControlImplementation,
-        ImplementedRequirement,
-        ImportProfile,
-        InformationType,
-        Status1,
-        SystemCharacteristics,
-        SystemImplementation,
-        SystemInformation,
-        SystemSecurityPlan,
-    )
+    from trestle.oscal.common import Status, SystemComponent  # trestle: imported only when exporting
+    from trestle.oscal.ssp import ControlImplementation, ImportProfile, SystemImplementation, SystemSecurityPlan
 
     digest = _rows_hash(rows, meta)
     implemented = _Implemented(rows, meta.slug)
     component_uuid = _uuid("system-component", meta.slug)
-    requirements = [
+    requirements = _ssp_requirements(implemented, meta, digest, component_uuid)
+    if not requirements:
+        raise ServiceError("the SoA includes no controls yet, so there is no implementation to export")
+    return SystemSecurityPlan(
+        uuid=_uuid("ssp", meta.slug, digest),
+        metadata=_document_metadata("system security plan", meta, rows),
+        import_profile=ImportProfile(
+            href=f"trestle://profiles/{meta.slug}-soa/profile.json",
+            remarks="The profile selecting the SoA's included controls from the catalogs named in the props.",
+        ),
+        system_characteristics=_ssp_characteristics(implemented, meta),
+        system_implementation=SystemImplementation(
+            components=[
+                SystemComponent(
+                    uuid=component_uuid,
+                    type="this-system",
+                    title=COMPONENT_TITLE,
+                    description=f"The AI management system of {meta.organization}.",
+                    status=Status(state="operational"),
+                )
+            ]
+        ),
+        control_implementation=ControlImplementation(
+            description="The controls the Statement of Applicability includes, with their implementation status "
+            "and the reasons for their inclusion.",
+            implemented_requirements=requirements,
+        ),
+    )
+
+
+def _ssp_requirements(implemented: _Implemented, meta: SoAMeta, digest: str, component_uuid: str) -> list:
+    from trestle.oscal.common import ImplementationStatus as OscalStatus  # trestle: imported only when exporting
+    from trestle.oscal.ssp import ByComponent, ImplementedRequirement
+
+    return [
         ImplementedRequirement(
             uuid=_uuid("ssp-requirement", meta.slug, digest, source, control_id),
             control_id=control_id,
@@ -409,52 +441,37 @@ def soa_system_security_plan(rows: list[dict], meta: SoAMeta):
         for source, _description, items in implemented.sources()
         for control_id, row in items
     ]
-    if not requirements:
-        raise ServiceError("the SoA includes no controls yet, so there is no implementation to export")
-    system_name = f"{meta.organization} {COMPONENT_TITLE}"
-    return SystemSecurityPlan(
-        uuid=_uuid("ssp", meta.slug, digest),
-        metadata=_document_metadata("system security plan", meta, rows),
-        import_profile=ImportProfile(
-            href=f"trestle://profiles/{meta.slug}-soa/profile.json",
-            remarks="The profile selecting the SoA's included controls from the catalogs named in the props.",
-        ),
-        system_characteristics=SystemCharacteristics(
-            system_ids=[SystemId(id=f"openaims-{meta.slug}")],
-            system_name=system_name,
-            description=f"The AI management system of {meta.organization}, within the scope it determined "
-            "(ISO/IEC 42001 clause 4.3).",
-            props=[_prop("catalog", href) for href, _, _ in implemented.sources()] or None,
-            system_information=SystemInformation(
-                information_types=[
-                    InformationType(
-                        uuid=_uuid("information-type", meta.slug),
-                        title="AI management system records",
-                        description="Policies, risk and impact assessments, controls, evidence and audit records "
-                        "of the AI management system.",
-                    )
-                ]
-            ),
-            status=Status1(state="operational"),
-            authorization_boundary=AuthorizationBoundary(
-                description="The scope of the AI management system as determined under ISO/IEC 42001 clause 4.3."
-            ),
-        ),
-        system_implementation=SystemImplementation(
-            components=[
-                SystemComponent(
-                    uuid=component_uuid,
-                    type="this-system",
-                    title=COMPONENT_TITLE,
-                    description=f"The AI management system of {meta.organization}.",
-                    status=Status(state="operational"),
+
+
+def _ssp_characteristics(implemented: _Implemented, meta: SoAMeta):
+    from trestle.oscal.common import SystemId  # trestle: imported only when exporting
+    from trestle.oscal.ssp import (
+        AuthorizationBoundary,
+        InformationType,
+        Status1,
+        SystemCharacteristics,
+        SystemInformation,
+    )
+
+    return SystemCharacteristics(
+        system_ids=[SystemId(id=f"openaims-{meta.slug}")],
+        system_name=f"{meta.organization} {COMPONENT_TITLE}",
+        description=f"The AI management system of {meta.organization}, within the scope it determined "
+        "(ISO/IEC 42001 clause 4.3).",
+        props=[_prop("catalog", href) for href, _, _ in implemented.sources()] or None,
+        system_information=SystemInformation(
+            information_types=[
+                InformationType(
+                    uuid=_uuid("information-type", meta.slug),
+                    title="AI management system records",
+                    description="Policies, risk and impact assessments, controls, evidence and audit records "
+                    "of the AI management system.",
                 )
             ]
         ),
-        control_implementation=ControlImplementation(
-            description="The controls the Statement of Applicability includes, with their implementation status "
-            "and the reasons for their inclusion.",
-            implemented_requirements=requirements,
+        status=Status1(state="operational"),
+        authorization_boundary=AuthorizationBoundary(
+            description="The scope of the AI management system as determined under ISO/IEC 42001 clause 4.3."
         ),
     )
 

@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from openaims.audittrail import links
 from openaims.audittrail.revisions import claim_revision
 from openaims.audittrail.services import Action, diff, fk_label, record_event
 from openaims.catalog.models import CatalogNode, Framework
@@ -184,68 +185,56 @@ def control_link_requirement(
     """Record that the control satisfies `requirement`; returns (link, created): linking twice changes nothing."""
     if requirement.retired:
         raise ServiceError("this requirement was retired from the catalog", field="requirement")
-    with transaction.atomic():
-        link, created = ControlRequirement.objects.get_or_create(
-            organization=control.organization, control=control, requirement=requirement
-        )
-        if created:
-            record_event(
-                actor=actor,
-                organization=control.organization,
-                obj=control,
-                action="link_requirement",
-                changes={"requirement": [None, requirement.urn]},
-            )
-    return link, created
+    return links.link(
+        actor=actor,
+        owner=control,
+        model=ControlRequirement,
+        values={"control": control, "requirement": requirement},
+        action="link_requirement",
+        key="requirement",
+        shown=requirement.urn,
+    )
 
 
 def control_unlink_requirement(*, actor: Tenant, control: Control, requirement: CatalogNode) -> bool:
     """Drop the link; returns whether there was one."""
-    with transaction.atomic():
-        deleted, _ = ControlRequirement.objects.filter(control=control, requirement=requirement).delete()
-        if deleted:
-            record_event(
-                actor=actor,
-                organization=control.organization,
-                obj=control,
-                action="unlink_requirement",
-                changes={"requirement": [requirement.urn, None]},
-            )
-    return bool(deleted)
+    return links.unlink(
+        actor=actor,
+        owner=control,
+        model=ControlRequirement,
+        values={"control": control, "requirement": requirement},
+        action="unlink_requirement",
+        key="requirement",
+        shown=requirement.urn,
+    )
 
 
 def control_link_system(*, actor: Tenant, control: Control, system) -> tuple[ControlSystem, bool]:
     """Say the control applies to an AI system (its scope); returns (link, created): linking twice changes nothing."""
     if system.organization_id != control.organization_id:
         raise ServiceError("the AI system belongs to another organization", field="system")
-    with transaction.atomic():
-        link, created = ControlSystem.objects.get_or_create(
-            organization=control.organization, control=control, system=system
-        )
-        if created:
-            record_event(
-                actor=actor,
-                organization=control.organization,
-                obj=control,
-                action="link_system",
-                changes={"system": [None, f"{system.ref} {system.name}"]},
-            )
-    return link, created
+    return links.link(
+        actor=actor,
+        owner=control,
+        model=ControlSystem,
+        values={"control": control, "system": system},
+        action="link_system",
+        key="system",
+        shown=f"{system.ref} {system.name}",
+    )
 
 
 def control_unlink_system(*, actor: Tenant, control: Control, system) -> bool:
     """The control no longer applies to the AI system (the system and the control stay); whether it did."""
-    with transaction.atomic():
-        deleted, _ = ControlSystem.objects.filter(control=control, system=system).delete()
-        if deleted:
-            record_event(
-                actor=actor,
-                organization=control.organization,
-                obj=control,
-                action="unlink_system",
-                changes={"system": [f"{system.ref} {system.name}", None]},
-            )
-    return bool(deleted)
+    return links.unlink(
+        actor=actor,
+        owner=control,
+        model=ControlSystem,
+        values={"control": control, "system": system},
+        action="unlink_system",
+        key="system",
+        shown=f"{system.ref} {system.name}",
+    )
 
 
 def evidence_create(
@@ -297,34 +286,28 @@ def control_link_evidence(*, actor: Tenant, control: Control, evidence: Evidence
     """Count the evidence for the control; returns (link, created): linking twice changes nothing."""
     if evidence.organization_id != control.organization_id:
         raise ServiceError("evidence and control belong to different organizations")
-    with transaction.atomic():
-        link, created = ControlEvidence.objects.get_or_create(
-            organization=control.organization, control=control, evidence=evidence
-        )
-        if created:
-            record_event(
-                actor=actor,
-                organization=control.organization,
-                obj=control,
-                action="link_evidence",
-                changes={"evidence": [None, evidence.title]},
-            )
-    return link, created
+    return links.link(
+        actor=actor,
+        owner=control,
+        model=ControlEvidence,
+        values={"control": control, "evidence": evidence},
+        action="link_evidence",
+        key="evidence",
+        shown=evidence.title,
+    )
 
 
 def control_unlink_evidence(*, actor: Tenant, control: Control, evidence: Evidence) -> bool:
     """Stop counting the evidence for the control (the evidence and its other links stay); whether it counted."""
-    with transaction.atomic():
-        deleted, _ = ControlEvidence.objects.filter(control=control, evidence=evidence).delete()
-        if deleted:
-            record_event(
-                actor=actor,
-                organization=control.organization,
-                obj=control,
-                action="unlink_evidence",
-                changes={"evidence": [evidence.title, None]},
-            )
-    return bool(deleted)
+    return links.unlink(
+        actor=actor,
+        owner=control,
+        model=ControlEvidence,
+        values={"control": control, "evidence": evidence},
+        action="unlink_evidence",
+        key="evidence",
+        shown=evidence.title,
+    )
 
 
 SOA_SIGNOFF_KIND = "controls.soa_version"

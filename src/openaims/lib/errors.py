@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 
 
@@ -43,8 +44,6 @@ class Forbidden(ServiceError):
 
 def full_clean_or_raise(obj: Model, exclude: Iterable[str] | None = None) -> None:
     """Run the model's validation; report its first problem as a ServiceError naming the field."""
-    from django.core.exceptions import ValidationError
-
     try:
         obj.full_clean(exclude=exclude)
     except ValidationError as exc:

@@ -15,7 +15,7 @@ from openaims.lib.errors import ServiceError
 
 # WeasyPrint ships no type information, so its objects are `Any` here (the document, the fetcher).
 def _local_only_fetcher(what: str) -> Any:
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher  # WeasyPrint loads Pango on import: only when a PDF is made
 
     class LocalOnlyFetcher(URLFetcher):  # type: ignore[misc]  # URLFetcher is untyped (Any) to the checker
         """Fetch `data:` URLs only; anything else (http, https, file…) is refused."""
@@ -31,7 +31,7 @@ def _local_only_fetcher(what: str) -> Any:
 def render_document(html: str, *, what: str = "PDF") -> Any:
     """The laid-out WeasyPrint document (pages and boxes), before it becomes PDF bytes."""
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # loads Pango through ctypes: only when a PDF is made
     except OSError as exc:  # WeasyPrint loads Pango through ctypes; a machine without it cannot make PDFs
         raise ServiceError(
             "PDF export needs the Pango library on the server (Debian/Ubuntu: apt-get install libpango-1.0-0 "

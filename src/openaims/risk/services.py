@@ -13,12 +13,15 @@ Pages read the default without writing anything until then.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from openaims.audittrail import links
 from openaims.audittrail.revisions import claim_revision
 from openaims.audittrail.services import Action, diff, fk_label, record_event, snapshot
 from openaims.catalog.models import CatalogNode
@@ -26,7 +29,7 @@ from openaims.inventory.models import AISystem
 from openaims.inventory.significance import keyed_hashes
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.lib.validation import clean_text as _text
-from openaims.risk.criteria import CriteriaData, default_criteria, parse_criteria
+from openaims.risk.criteria import AppetiteRule, CriteriaData, default_criteria, parse_criteria
 from openaims.risk.models import (
     ActionStatus,
     Risk,
@@ -470,31 +473,53 @@ def risk_assess_derived(
     )
 
 
-def _assess(
+@dataclass(frozen=True)
+class _Rating:
+    """An assessment's scores as checked against the criteria, with the consequences and levels they give."""
+
+    inherent_likelihood: int
+    inherent_by_dimension: dict[str, int]
+    inherent_consequence: int
+    inherent_level: str
+    residual_likelihood: int | None
+    residual_by_dimension: dict[str, int]
+    residual_consequence: int | None
+    residual_level: str
+    treatment_option: str
+
+    def fields(self) -> dict[str, Any]:
+        """The values a risk and its assessment record alike."""
+        return {
+            "inherent_likelihood": self.inherent_likelihood,
+            "inherent_consequence": self.inherent_consequence,
+            "inherent_consequences": self.inherent_by_dimension,
+            "inherent_level": self.inherent_level,
+            "treatment_option": self.treatment_option,
+            "residual_likelihood": self.residual_likelihood,
+            "residual_consequence": self.residual_consequence,
+            "residual_consequences": self.residual_by_dimension,
+            "residual_level": self.residual_level,
+        }
+
+
+def _rate(
+    data: CriteriaData,
     *,
-    actor: Tenant,
-    risk: Risk,
     inherent_likelihood: int,
-    inherent_consequence: int | None = None,
-    inherent_consequences: dict[str, int] | None = None,
-    treatment_option: str = "",
-    residual_likelihood: int | None = None,
-    residual_consequence: int | None = None,
-    residual_consequences: dict[str, int] | None = None,
-    review_date: date | None = None,
-    note: str = "",
-    partial: bool = False,
-    derived_from: str = "",
-) -> RiskAssessment:
-    organization = risk.organization
-    treatment_option = treatment_option or ""
+    inherent_consequence: int | None,
+    inherent_consequences: dict[str, int] | None,
+    treatment_option: str,
+    residual_likelihood: int | None,
+    residual_consequence: int | None,
+    residual_consequences: dict[str, int] | None,
+    partial: bool,
+) -> _Rating:
+    """Check an assessment's scores against the criteria and compute its consequences and levels."""
     if treatment_option and treatment_option not in TreatmentOption.values:
         raise ServiceError(f"unknown treatment option {treatment_option!r}", field="treatment_option")
     residual_rated = residual_consequence is not None or bool(residual_consequences)
     if (residual_likelihood is None) == residual_rated:
         raise ServiceError("give both residual likelihood and consequence, or neither", field="residual_likelihood")
-    criteria = criteria_ensure(actor=actor)
-    data = criteria.data
     inherent_by_dimension = data.consequences(
         inherent_consequence, inherent_consequences, what="inherent", partial=partial
     )
@@ -520,23 +545,59 @@ def _assess(
                 f"({data.level(inherent_level).name})",
                 field="residual_likelihood",
             )
+    return _Rating(
+        inherent_likelihood=inherent_likelihood,
+        treatment_option=treatment_option,
+        inherent_by_dimension=inherent_by_dimension,
+        inherent_consequence=inherent_consequence,
+        inherent_level=inherent_level,
+        residual_likelihood=residual_likelihood,
+        residual_by_dimension=residual_by_dimension,
+        residual_consequence=residual_consequence,
+        residual_level=residual_level,
+    )
+
+
+def _assess(
+    *,
+    actor: Tenant,
+    risk: Risk,
+    inherent_likelihood: int,
+    inherent_consequence: int | None = None,
+    inherent_consequences: dict[str, int] | None = None,
+    treatment_option: str = "",
+    residual_likelihood: int | None = None,
+    residual_consequence: int | None = None,
+    residual_consequences: dict[str, int] | None = None,
+    review_date: date | None = None,
+    note: str = "",
+    partial: bool = False,
+    derived_from: str = "",
+) -> RiskAssessment:
+    organization = risk.organization
+    criteria = criteria_ensure(actor=actor)
+    data = criteria.data
+    rating = _rate(
+        data,
+        inherent_likelihood=inherent_likelihood,
+        inherent_consequence=inherent_consequence,
+        inherent_consequences=inherent_consequences,
+        treatment_option=treatment_option or "",
+        residual_likelihood=residual_likelihood,
+        residual_consequence=residual_consequence,
+        residual_consequences=residual_consequences,
+        partial=partial,
+    )
     with transaction.atomic():
         risk = Risk.objects.select_for_update().get(pk=risk.pk)
         if risk.status == RiskStatus.CLOSED:
             raise Conflict("this risk is closed: reopen it before assessing it again")
         before = _scores(risk)
         now = timezone.now()
-        risk.inherent_likelihood = inherent_likelihood
-        risk.inherent_consequence = inherent_consequence
-        risk.inherent_consequences = inherent_by_dimension
-        risk.inherent_level = inherent_level
-        risk.inherent_rank = data.rank(inherent_level)
-        risk.treatment_option = treatment_option
-        risk.residual_likelihood = residual_likelihood
-        risk.residual_consequence = residual_consequence
-        risk.residual_consequences = residual_by_dimension
-        risk.residual_level = residual_level
-        risk.residual_rank = data.rank(residual_level) if residual_level else None
+        for field, value in rating.fields().items():
+            setattr(risk, field, value)
+        risk.inherent_rank = data.rank(rating.inherent_level)
+        risk.residual_rank = data.rank(rating.residual_level) if rating.residual_level else None
         risk.derived_from = derived_from
         risk.criteria = criteria
         risk.assessed_at = now
@@ -550,15 +611,7 @@ def _assess(
             organization=organization,
             risk=risk,
             criteria=criteria,
-            inherent_likelihood=inherent_likelihood,
-            inherent_consequence=inherent_consequence,
-            inherent_consequences=inherent_by_dimension,
-            inherent_level=inherent_level,
-            treatment_option=treatment_option,
-            residual_likelihood=residual_likelihood,
-            residual_consequence=residual_consequence,
-            residual_consequences=residual_by_dimension,
-            residual_level=residual_level,
+            **rating.fields(),
             derived_from=derived_from,
             note=_text(note, "note"),
             assessed_by=actor.user,
@@ -580,6 +633,51 @@ def _assess(
 # --- Acceptance of residual risk (6.1.3, after g)) ----------------------------------------------------
 
 
+def _acceptance_rule(actor: Tenant, risk: Risk) -> tuple[RiskCriteria, AppetiteRule]:
+    """The criteria in force and their rule for the risk's residual level, if `actor` may accept it now;
+    otherwise the refusal (see `risk_accept`)."""
+    organization = risk.organization
+    if risk.status == RiskStatus.CLOSED:
+        raise Conflict("this risk is closed")
+    if risk.status == RiskStatus.ACCEPTED:
+        raise Conflict("the residual risk is already accepted; a new assessment needs a new acceptance")
+    if not risk.has_residual:
+        raise Conflict("assess the residual risk (treatment option and residual scores) before accepting it")
+    if actor.user is None or risk.organization_id != actor.organization.pk:
+        raise Forbidden("accepting a residual risk is the act of its owner, a member of this organization")
+    if risk.created_by_id == actor.user.pk:
+        raise Forbidden(
+            "you recorded this risk, so you cannot also accept it: acceptance is a separate sign-off by the "
+            "risk owner (separation of duties)"
+        )
+    if risk.owner_id is None:
+        raise Conflict("name a risk owner first: only the risk owner can accept the residual risk")
+    if risk.owner_id != actor.user.pk:
+        raise Forbidden(f"only the risk owner ({risk.owner.get_username()}) can accept the residual risk")
+    current = current_criteria(organization)
+    if current is None or risk.criteria_id != current.pk:
+        raise Conflict(
+            f"this risk was assessed under risk criteria v{risk.criteria.number if risk.criteria_id else '?'}; "
+            f"v{current.number if current else '?'} is in force: re-assess it before accepting"
+        )
+    data = current.data
+    level = data.level(risk.residual_level)
+    rule = data.rule(risk.residual_level)
+    level_name = level.name if level else risk.residual_level
+    if rule is None or rule.accept_role is None:
+        raise Conflict(
+            f"under risk criteria v{current.number} a {level_name} residual risk cannot be accepted: treat it further"
+        )
+    if actor.acceptance_authority() < acceptance_authority(rule.accept_role):
+        where = "within" if rule.within_appetite else "above"
+        raise Forbidden(
+            f"the residual risk is {level_name}, {where} the risk appetite: under risk criteria v{current.number} "
+            f"only {role_with_article(rule.accept_role)} or higher may accept it, and you act as {actor.role}. "
+            "Hand the risk to an owner with that authority, or treat it further."
+        )
+    return current, rule
+
+
 def risk_accept(*, actor: Tenant, risk: Risk, note: str = "") -> RiskAcceptance:
     """The risk owner signs off the residual risk, within the authority the criteria give their role.
 
@@ -592,46 +690,8 @@ def risk_accept(*, actor: Tenant, risk: Risk, note: str = "") -> RiskAcceptance:
     organization = risk.organization
     with transaction.atomic():
         risk = Risk.objects.select_for_update(of=("self",)).select_related("owner", "created_by").get(pk=risk.pk)
-        if risk.status == RiskStatus.CLOSED:
-            raise Conflict("this risk is closed")
-        if risk.status == RiskStatus.ACCEPTED:
-            raise Conflict("the residual risk is already accepted; a new assessment needs a new acceptance")
-        if not risk.has_residual:
-            raise Conflict("assess the residual risk (treatment option and residual scores) before accepting it")
-        if actor.user is None or risk.organization_id != actor.organization.pk:
-            raise Forbidden("accepting a residual risk is the act of its owner, a member of this organization")
-        if risk.created_by_id == actor.user.pk:
-            raise Forbidden(
-                "you recorded this risk, so you cannot also accept it: acceptance is a separate sign-off by the "
-                "risk owner (separation of duties)"
-            )
-        if risk.owner_id is None:
-            raise Conflict("name a risk owner first: only the risk owner can accept the residual risk")
-        if risk.owner_id != actor.user.pk:
-            raise Forbidden(f"only the risk owner ({risk.owner.get_username()}) can accept the residual risk")
+        current, rule = _acceptance_rule(actor, risk)
         acting = actor.role
-        current = current_criteria(organization)
-        if current is None or risk.criteria_id != current.pk:
-            raise Conflict(
-                f"this risk was assessed under risk criteria v{risk.criteria.number if risk.criteria_id else '?'}; "
-                f"v{current.number if current else '?'} is in force: re-assess it before accepting"
-            )
-        data = current.data
-        level = data.level(risk.residual_level)
-        rule = data.rule(risk.residual_level)
-        level_name = level.name if level else risk.residual_level
-        if rule is None or rule.accept_role is None:
-            raise Conflict(
-                f"under risk criteria v{current.number} a {level_name} residual risk cannot be accepted: "
-                "treat it further"
-            )
-        if actor.acceptance_authority() < acceptance_authority(rule.accept_role):
-            where = "within" if rule.within_appetite else "above"
-            raise Forbidden(
-                f"the residual risk is {level_name}, {where} the risk appetite: under risk criteria v{current.number} "
-                f"only {role_with_article(rule.accept_role)} or higher may accept it, and you act as {acting}. "
-                "Hand the risk to an owner with that authority, or treat it further."
-            )
         acceptance = RiskAcceptance.objects.create(
             organization=organization,
             risk=risk,
@@ -818,29 +878,25 @@ def risk_select_control(*, actor: Tenant, risk: Risk, control) -> tuple[RiskCont
     Returns (link, created); selecting twice changes nothing."""
     if control.organization_id != risk.organization_id:
         raise ServiceError("the control belongs to another organization")
-    with transaction.atomic():
-        link, created = RiskControl.objects.get_or_create(organization=risk.organization, risk=risk, control=control)
-        if created:
-            record_event(
-                actor=actor,
-                organization=risk.organization,
-                obj=risk,
-                action="select_control",
-                changes={"control": [None, control.ref_id]},
-            )
-    return link, created
+    return links.link(
+        actor=actor,
+        owner=risk,
+        model=RiskControl,
+        values={"risk": risk, "control": control},
+        action="select_control",
+        key="control",
+        shown=control.ref_id,
+    )
 
 
 def risk_deselect_control(*, actor: Tenant, risk: Risk, control) -> bool:
     """The risk's treatment no longer selects `control`; returns whether it did."""
-    with transaction.atomic():
-        deleted, _ = RiskControl.objects.filter(risk=risk, control=control).delete()
-        if deleted:
-            record_event(
-                actor=actor,
-                organization=risk.organization,
-                obj=risk,
-                action="deselect_control",
-                changes={"control": [control.ref_id, None]},
-            )
-    return bool(deleted)
+    return links.unlink(
+        actor=actor,
+        owner=risk,
+        model=RiskControl,
+        values={"risk": risk, "control": control},
+        action="deselect_control",
+        key="control",
+        shown=control.ref_id,
+    )

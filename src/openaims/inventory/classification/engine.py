@@ -119,9 +119,19 @@ def _gpai_reasoning(answers: Answers, catalog: EuCatalog, roles: set, say) -> No
 
 
 def _high_risk_or_lower(answers: Answers, catalog: EuCatalog, roles: set, routes: set, transparency: list, say) -> str:
-    high = False
+    """Steps 2-5 of the wizard: Annex I, Annex III with the Art. 6(3) derogation, then Art. 50 transparency."""
     annex_i = catalog.by_route(ROUTE_ANNEX_I)
     annex_i_ref = annex_i.ref_id if annex_i else "Art. 6(1)"
+    high = _annex_i(answers, annex_i, annex_i_ref, routes, say)
+    high = _annex_iii(answers, catalog, roles, routes, say, high=high, annex_i_ref=annex_i_ref)
+    _transparency(answers, catalog, transparency, say)
+    if high:
+        return RiskClass.HIGH_RISK
+    return RiskClass.LIMITED_RISK if transparency else RiskClass.MINIMAL
+
+
+def _annex_i(answers: Answers, annex_i, annex_i_ref: str, routes: set, say) -> bool:
+    high = False
     # 2. Annex I: a safety component of (or itself) a product needing third-party conformity assessment.
     if answers.annex_i_safety_component and answers.annex_i_third_party_assessment:
         routes.add(ROUTE_ANNEX_I)
@@ -146,6 +156,12 @@ def _high_risk_or_lower(answers: Answers, catalog: EuCatalog, roles: set, routes
             annex_i.urn if annex_i else None,
         )
 
+    return high
+
+
+def _annex_iii(
+    answers: Answers, catalog: EuCatalog, roles: set, routes: set, say, *, high: bool, annex_i_ref: str
+) -> bool:
     # 3-4. Annex III, unless an Art. 6(3) condition holds and the system does not profile people.
     annex_iii_route = catalog.by_route(ROUTE_ANNEX_III)
     derogation = catalog.by_route(ROUTE_DEROGATION)
@@ -207,6 +223,10 @@ def _high_risk_or_lower(answers: Answers, catalog: EuCatalog, roles: set, routes
                 derogation.urn if derogation else None,
             )
 
+    return high
+
+
+def _transparency(answers: Answers, catalog: EuCatalog, transparency: list, say) -> None:
     # 5. Art. 50: transparency duties stack on top of any class below prohibited.
     if answers.transparency_cases:
         for urn in answers.transparency_cases:
@@ -219,10 +239,6 @@ def _high_risk_or_lower(answers: Answers, catalog: EuCatalog, roles: set, routes
             )
     else:
         say("Transparency", "No Art. 50 transparency case applies.", ART_50)
-
-    if high:
-        return RiskClass.HIGH_RISK
-    return RiskClass.LIMITED_RISK if transparency else RiskClass.MINIMAL
 
 
 def _active_classes(result: str, transparency: list, gpai: bool) -> set[str]:

@@ -6,7 +6,7 @@ Thin views over `inventory.lifecycle`; the panel on the system page posts its fo
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -171,7 +171,6 @@ def policy_view(request):
 
 def register_nav() -> None:
     """Put the gate policy under Settings and give it a history page (called from InventoryConfig.ready())."""
-    from django.http import Http404
 
     def policy_url(tenant, obj=None):
         return reverse("inventory:lifecycle_policy", args=[tenant.organization.slug])
