@@ -418,3 +418,33 @@ def test_claim_revision_refuses_a_stale_one_inside_the_transaction(cast):
     assert (refused.value.expected, refused.value.current, refused.value.changed_by) == (1, 2, "mona")
     assert refused.value.changes == [("Title", "Biased credit decisions", "Theirs")]
     assert revision_of(risk) == 2
+
+
+# --- Pages that edit settings ----------------------------------------------------------------------------
+
+
+def test_a_stale_settings_or_role_form_is_refused(cast, client_for):
+    client = client_for(cast.users["owner"])
+    opened = revision_of(cast.org)
+    with audit_context(via="test"):
+        organization_update(actor=cast.tenant("owner"), name="Theirs", description="")
+    response = client.post(reverse("tenancy:settings", args=["acme"]), {"name": "Mine", "revision": opened})
+    assert response.status_code == 409 and "Changed by alice at " in response.content.decode()
+    assert _reload(cast.org).name == "Theirs"
+
+    member = _member(cast)
+    with audit_context(via="test"):
+        membership_change_role(actor=cast.tenant("owner"), membership=member, role="auditor")
+    response = client.post(reverse("tenancy:member", args=["acme", member.pk]), {"role": "viewer", "revision": 1})
+    assert response.status_code == 409 and "Role: contributor → auditor" in response.content.decode()
+    assert _reload(member).role == "auditor"
+
+
+def test_a_stale_gate_policy_page_is_refused(cast, client_for):
+    items = dict(gate_policy_for(cast.org))
+    with audit_context(via="test"):
+        gate_policy_update(actor=cast.tenant("manager"), items={**items, "deployment": []})
+    data = {f"gate-{stage}": keys for stage, keys in items.items()} | {"revision": 0}
+    response = client_for(cast.users["owner"]).post(reverse("inventory:lifecycle_policy", args=["acme"]), data)
+    assert response.status_code == 409 and "Changed by mona at " in response.content.decode()
+    assert gate_policy_for(cast.org)["deployment"] == []

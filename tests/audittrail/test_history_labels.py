@@ -58,7 +58,7 @@ def test_the_organization_log_names_fields_actions_and_types_for_people(cast, cl
     assessment = make_assessment(cast)
     client_for(cast.users["contributor"]).post(
         reverse("impact:sections", args=["acme", assessment.pk]),
-        {"s__ml_classifier.drift": "Weekly population stability index"},
+        {"s__ml_classifier.drift": "Weekly population stability index", "revision": revision_of(assessment)},
     )
     control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Cards")
     control_link_system(actor=cast.tenant("owner"), control=control, system=make_system(cast, "Second"))
