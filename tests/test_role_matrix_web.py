@@ -24,6 +24,7 @@ from tests.catalog.conftest import load_tiny
 from tests.conftest import PASSWORD
 from tests.controls.helpers import publish_signed, second_approver
 from tests.matrix import EVERYONE, Endpoint, audited, both, check_web, collect, exists, gone
+from tests.revisions import revision_of
 
 OWNER = frozenset({"owner"})
 AUDIT = frozenset({"owner", "manager", "auditor"})
@@ -104,7 +105,7 @@ ENDPOINTS = [
         "POST",
         url("tenancy:settings"),
         OWNER,
-        data=lambda c: {"name": "Acme 2"},
+        data=lambda c: {"name": "Acme 2", "revision": revision_of(c.org)},
         redirect="/o/acme/settings/",
         effect=exists(Organization, slug="acme", name="Acme 2"),
     ),
@@ -141,7 +142,7 @@ ENDPOINTS = [
         "POST",
         url("tenancy:member", viewer_membership),
         OWNER,
-        data=lambda c: {"role": "contributor"},
+        data=lambda c: {"role": "contributor", "revision": 1},  # the edit form's hidden revision
         redirect=lambda c: f"/o/acme/members/{viewer_membership(c)}/",
         effect=exists(Membership, organization__slug="acme", user__username="vera", role="contributor"),
     ),
@@ -216,7 +217,12 @@ ENDPOINTS = [
         "POST",
         url("controls:control", adopted_control),
         WRITERS,
-        data=lambda c: {"owner": c.users["contributor"].pk, "status": "planned", "applicability": "included"},
+        data=lambda c: {
+            "owner": c.users["contributor"].pk,
+            "status": "planned",
+            "applicability": "included",
+            "revision": 1,  # the edit form's hidden revision: the scenario's control is fresh
+        },
         redirect=lambda c: control_page(ref_id="A.1"),
         effect=exists(Control, ref_id="A.1", owner__username="carl", status="planned", applicability="included"),
     ),

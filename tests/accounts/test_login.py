@@ -14,6 +14,7 @@ from openaims.accounts.models import ThrottleCounter
 from openaims.audittrail.chain import verify_chain
 from openaims.audittrail.models import AuditEvent
 from tests.conftest import PASSWORD
+from tests.revisions import revision_of
 from tests.tenancy.rows import nothing_written
 
 LOGIN = reverse("accounts:login")
@@ -300,7 +301,10 @@ class TestCsrf:
         url = reverse("tenancy:settings", args=["acme"])
         client.get(url)
 
-        response = client.post(url, {"name": "Acme Two", "csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+        token = client.cookies["csrftoken"].value
+        response = client.post(
+            url, {"name": "Acme Two", "csrfmiddlewaretoken": token, "revision": revision_of(cast.org)}
+        )
 
         assert response.status_code == 302
         cast.org.refresh_from_db()

@@ -8,6 +8,7 @@ from openaims.audittrail import registry
 from openaims.audittrail.models import AuditEvent
 from openaims.controls.services import control_create_custom, control_link_system
 from tests.impact.conftest import make_assessment, make_system
+from tests.revisions import revision_of
 
 
 def history(client, object_type, pk) -> str:
@@ -21,6 +22,7 @@ def test_resubmitting_prefilled_sections_unchanged_records_nothing(cast, client_
     before = AuditEvent.objects.filter(object_type="impact.impactassessment", object_id=str(assessment.pk)).count()
     # What a browser sends back: every section as shown, lines ending in CRLF.
     data = {f"s__{key}": value.replace("\n", "\r\n") for key, value in assessment.sections.items()}
+    data["revision"] = revision_of(assessment)
     response = client_for(cast.users["contributor"]).post(
         reverse("impact:sections", args=["acme", assessment.pk]), data
     )
@@ -34,7 +36,7 @@ def test_the_history_names_sections_and_actions_for_people(cast, client_for):
     client = client_for(cast.users["contributor"])
     client.post(
         reverse("impact:sections", args=["acme", assessment.pk]),
-        {"s__ml_classifier.drift": "Weekly population stability index"},
+        {"s__ml_classifier.drift": "Weekly population stability index", "revision": revision_of(assessment)},
     )
     content = history(client_for(cast.users["viewer"]), "impact.impactassessment", assessment.pk)
     assert "Data and concept drift" in content and ">sections.ml_classifier.drift<" not in content
@@ -56,7 +58,7 @@ def test_the_organization_log_names_fields_actions_and_types_for_people(cast, cl
     assessment = make_assessment(cast)
     client_for(cast.users["contributor"]).post(
         reverse("impact:sections", args=["acme", assessment.pk]),
-        {"s__ml_classifier.drift": "Weekly population stability index"},
+        {"s__ml_classifier.drift": "Weekly population stability index", "revision": revision_of(assessment)},
     )
     control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Cards")
     control_link_system(actor=cast.tenant("owner"), control=control, system=make_system(cast, "Second"))

@@ -22,6 +22,7 @@ from openaims.tenancy.selectors import tenant_of
 from tests.catalog.conftest import load_tiny
 from tests.conftest import make_user
 from tests.controls.helpers import publish_signed
+from tests.revisions import revision_of
 from tests.tenancy.rows import row_counts
 
 TINY = "urn:openaims:framework:tiny-1"
@@ -243,6 +244,7 @@ def test_it_updates_a_catalog_control_but_keeps_its_catalog_title(adopted, cast,
             "owner": cast.users["contributor"].pk,
             "status": "partial",
             "applicability": "included",
+            "revision": revision_of(a1),
             "justification": "Needed for our credit models",
         },
     )
@@ -262,7 +264,13 @@ def test_it_renames_a_custom_control(cast, client_for):
     control = control_create_custom(actor=cast.tenant("owner"), ref_id="ORG-1", title="Cards")
     response = client_for(cast.users["owner"]).post(
         page("control", control.pk),
-        {"title": "Model cards", "description": "One per model", "status": "planned", "applicability": "included"},
+        {
+            "title": "Model cards",
+            "description": "One per model",
+            "status": "planned",
+            "applicability": "included",
+            "revision": revision_of(control),
+        },
     )
     assert response.status_code == 302
     control.refresh_from_db()
@@ -272,7 +280,8 @@ def test_it_renames_a_custom_control(cast, client_for):
 def test_it_refuses_an_excluded_control_that_is_implemented(adopted, cast, client_for):
     with nothing_written():
         response = client_for(cast.users["owner"]).post(
-            page("control", adopted["A.1"].pk), {"status": "implemented", "applicability": "excluded"}
+            page("control", adopted["A.1"].pk),
+            {"status": "implemented", "applicability": "excluded", "revision": revision_of(adopted["A.1"])},
         )
     assert response.status_code == 400
     assert b"an excluded control cannot be implemented" in response.content

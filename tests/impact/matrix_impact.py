@@ -88,7 +88,10 @@ WEB_ENDPOINTS = [
         "POST",
         web("sections", draft_pk),
         WRITERS,
-        data=lambda c: {"s__scope": "Pilot"},
+        data=lambda c: {
+            "s__scope": "Pilot",
+            "revision": ImpactAssessment.objects.filter(system__name=TRIAGE).latest("pk").revision,
+        },
         redirect=assessment_page("#sections", system__name=TRIAGE),
         effect=exists(ImpactAssessment, system__name=TRIAGE, sections__scope="Pilot"),
     ),
@@ -106,7 +109,7 @@ WEB_ENDPOINTS = [
         "POST",
         web_impact("impact_edit"),
         WRITERS,
-        data=lambda c: {f"i{_last_impact(c)}-{k}": v for k, v in IMPACT_FORM.items()},
+        data=lambda c: {f"i{_last_impact(c)}-{k}": v for k, v in {**IMPACT_FORM, "revision": 1}.items()},
         redirect=assessment_page("#impacts", system__name=TRIAGE),
         effect=both(
             exists(Impact, assessment__system__name=TRIAGE, description=IMPACT_FORM["description"]),

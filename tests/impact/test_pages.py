@@ -8,6 +8,7 @@ from openaims.impact.models import Impact, ImpactAssessment, Status
 from openaims.impact.services import impact_assessment_create, impact_assessment_submit
 from openaims.inventory.services import system_update
 from tests.impact.conftest import approved, make_assessment, make_system
+from tests.revisions import revision_of
 
 
 def url(cast, name, *args):
@@ -137,7 +138,8 @@ def test_the_fria_section_appears_for_a_deployer_of_a_high_risk_system(cast, cli
     client = client_for(cast.users["contributor"])
     page = client.get(url(cast, "assessment", assessment.pk)).content.decode()
     assert "Art. 27" in page
-    client.post(url(cast, "sections", assessment.pk), {"s__scope": "Go-live", "f__persons": "Patients"})
+    data = {"s__scope": "Go-live", "f__persons": "Patients", "revision": revision_of(assessment)}
+    client.post(url(cast, "sections", assessment.pk), data)
     assessment.refresh_from_db()
     assert assessment.fria["persons"] == "Patients" and assessment.sections["scope"] == "Go-live"
 

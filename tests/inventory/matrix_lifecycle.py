@@ -52,7 +52,11 @@ WEB_ENDPOINTS = [
         "POST",
         page("lifecycle_policy"),
         APPROVERS,
-        data=lambda c: {"gate-design_development": ["owners_assigned"], "gate-deployment": ["oversight_defined"]},
+        data=lambda c: {
+            "gate-design_development": ["owners_assigned"],
+            "gate-deployment": ["oversight_defined"],
+            "revision": 0,  # no saved policy yet: the page was opened on the defaults
+        },
         redirect="/o/acme/settings/lifecycle-gates/",
         effect=exists(
             GatePolicy,

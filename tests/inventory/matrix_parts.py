@@ -97,7 +97,7 @@ WEB_ENDPOINTS = [
                 "POST",
                 part_page("part_edit", kind),
                 WRITERS,
-                data=lambda c, kind=kind: {**NEW_PART[kind], "name": f"Edited {kind}"},
+                data=lambda c, kind=kind: {**NEW_PART[kind], "name": f"Edited {kind}", "revision": 1},
                 redirect=SYSTEM_PAGE + rf"{kind}/\d+/",
                 effect=both(
                     exists(PART_MODELS[kind], name=f"Edited {kind}"), gone(PART_MODELS[kind], name=f"A {kind}")
@@ -147,7 +147,7 @@ WEB_ENDPOINTS = [
         "POST",
         supplier_page("supplier_edit"),
         WRITERS,
-        data=lambda c: {"name": "Hosted LLM Ltd.", "contact": "legal@example.org"},
+        data=lambda c: {"name": "Hosted LLM Ltd.", "contact": "legal@example.org", "revision": 1},
         redirect=page_of("inventory:supplier_detail", Supplier, name="Hosted LLM Ltd."),
         effect=both(
             exists(Supplier, name="Hosted LLM Ltd.", contact="legal@example.org"),

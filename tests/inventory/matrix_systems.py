@@ -33,7 +33,12 @@ def new_system(cast) -> dict:
 
 
 def edited_system(cast) -> dict:
-    return {**new_system(cast), "name": "Credit scoring v2", "purpose": "Scores consumer credit applications"}
+    return {
+        **new_system(cast),
+        "name": "Credit scoring v2",
+        "purpose": "Scores consumer credit applications",
+        "revision": 1,  # the edit form's hidden revision: the scenario's system is fresh
+    }
 
 
 WEB_ENDPOINTS = [

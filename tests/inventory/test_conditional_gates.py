@@ -119,7 +119,7 @@ def test_the_policy_page_shows_the_condition(cast, client_for):
 
 def test_saving_the_policy_page_keeps_the_conditions(cast, client_for):
     policy = gate_policy_for(cast.org)
-    data = {f"gate-{stage}": keys for stage, keys in policy.items()}
+    data = {f"gate-{stage}": keys for stage, keys in policy.items()} | {"revision": policy.revision}
     response = client_for(cast.users["manager"]).post(reverse("inventory:lifecycle_policy", args=["acme"]), data)
     assert response.status_code == 302
     saved = gate_policy_for(cast.org)

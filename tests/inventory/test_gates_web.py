@@ -243,7 +243,11 @@ def test_a_manager_changes_the_policy_on_the_page(cast, client_for, system):
     client = client_for(cast.users["manager"])
     response = client.post(
         url("lifecycle_policy", cast),
-        {"gate-design_development": ["owners_assigned"], "gate-deployment": ["oversight_defined", "not_prohibited"]},
+        {
+            "gate-design_development": ["owners_assigned"],
+            "gate-deployment": ["oversight_defined", "not_prohibited"],
+            "revision": 0,
+        },
     )
     assert response.status_code == 302
     policy = GatePolicy.objects.get(organization=cast.org).items
@@ -258,7 +262,7 @@ def test_a_manager_changes_the_policy_on_the_page(cast, client_for, system):
 
 def test_an_unknown_item_on_the_policy_page_writes_nothing(cast, client_for):
     response = client_for(cast.users["owner"]).post(
-        url("lifecycle_policy", cast), {"gate-deployment": ["owners_assigned", "made_up_item"]}
+        url("lifecycle_policy", cast), {"gate-deployment": ["owners_assigned", "made_up_item"], "revision": 0}
     )
     assert response.status_code == 400
     assert "unknown gate item(s) made_up_item" in response.content.decode()

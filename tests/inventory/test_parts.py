@@ -14,6 +14,7 @@ from openaims.inventory.services import part_create, supplier_create
 from openaims.inventory.views.part_selectors import parts_panel
 from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import add_model, make_system
+from tests.revisions import revision_of
 
 PART_MODELS = (AIModel, Dataset, Component, Resource, Supplier)
 
@@ -149,7 +150,7 @@ def test_it_edits_each_kind_of_part_through_its_page(cast, client_for, system, k
     form = client.get(part_url(part, kind, "part_edit"))
     assert form.status_code == 200 and b'value="Old name"' in form.content
 
-    response = client.post(part_url(part, kind, "part_edit"), VALUES[kind])
+    response = client.post(part_url(part, kind, "part_edit"), {**VALUES[kind], "revision": revision_of(part)})
 
     part.refresh_from_db()
     assert response.status_code == 302 and response["Location"] == part_url(part, kind)
@@ -183,7 +184,7 @@ def test_it_refuses_renaming_a_model_onto_another_version(cast, client_for, syst
     other = add_model(cast, system, name="scorer", version="2")
     with nothing_written():
         response = client_for(cast.users["owner"]).post(
-            part_url(other, "model", "part_edit"), {"name": "scorer", "version": "1"}
+            part_url(other, "model", "part_edit"), {"name": "scorer", "version": "1", "revision": revision_of(other)}
         )
     assert response.status_code == 400 and b"already has model scorer 1" in response.content
 

@@ -15,6 +15,7 @@ from openaims.inventory.views.part_selectors import contract_flag
 from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import make_system
 from tests.inventory.test_parts import nothing_written
+from tests.revisions import revision_of
 
 LIST = reverse("inventory:suppliers", args=["acme"])
 NEW = reverse("inventory:supplier_create", args=["acme"])
@@ -74,7 +75,8 @@ def test_it_edits_a_supplier_through_its_page(cast, client_for):
     supplier = add(cast, "Hosted LLM Inc.")
     client = client_for(cast.users["manager"])
     assert b'value="Hosted LLM Inc."' in client.get(url("supplier_edit", supplier)).content
-    response = client.post(url("supplier_edit", supplier), {"name": "Hosted LLM Ltd.", "contract_ends": ""})
+    data = {"name": "Hosted LLM Ltd.", "contract_ends": "", "revision": revision_of(supplier)}
+    response = client.post(url("supplier_edit", supplier), data)
     supplier.refresh_from_db()
     assert response.status_code == 302 and supplier.name == "Hosted LLM Ltd."
     event = AuditEvent.objects.get(object_type="inventory.supplier", object_id=str(supplier.pk), action="update")

@@ -15,6 +15,7 @@ from openaims.inventory.models import AIModel, AISystem, Classification
 from openaims.inventory.services import system_update
 from openaims.tenancy.selectors import tenant_of
 from tests.inventory.conftest import add_model, make_system
+from tests.revisions import revision_of
 from tests.tenancy.rows import row_counts
 
 
@@ -403,6 +404,7 @@ def _form_data(system, **changes) -> dict:
         "criticality": system.criticality,
         "business_owner": system.business_owner_id or "",
         "technical_owner": system.technical_owner_id or "",
+        "revision": revision_of(system),
     }
     data.update(changes)
     return data

@@ -108,6 +108,7 @@ def criteria_form_data() -> dict:
 
     data = {k: v for k, v in CriteriaForm(base=default_criteria()).initial.items() if v not in (None, False)}
     data["l5_name"] = "Very likely"
+    data["revision"] = 0  # no draft yet: the page was opened on the criteria in force
     return data
 
 
@@ -146,7 +147,7 @@ WEB_ENDPOINTS = [
         "POST",
         web("edit", risk_pk),
         WRITERS,
-        data=lambda c: {"title": "Renamed"},
+        data=lambda c: {"title": "Renamed", "revision": 1},
         redirect=risk_page(title="Renamed"),
         effect=both(exists(Risk, title="Renamed"), gone(Risk, title="Biased decisions")),
     ),

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from openaims.risk import pdf as risk_pdf
 from openaims.risk.models import Risk, RiskAcceptance, RiskCriteria, RiskStatus, TreatmentAction
 from openaims.risk.services import risk_accept, risk_select_control
+from tests.revisions import revision_of
 from tests.risk.conftest import C34, assess, make_risk, make_system
 
 DIMENSIONS = ("organization", "individuals", "societies")
@@ -247,7 +248,7 @@ class TestRiskPages:
     def test_it_edits_the_entry(self, cast, client_for):
         risk = make_risk(cast)
         response = client_for(cast.users["contributor"]).post(
-            url("edit", cast, risk.pk), {"title": "Renamed", "review_date": "2030-01-31"}
+            url("edit", cast, risk.pk), {"title": "Renamed", "review_date": "2030-01-31", "revision": revision_of(risk)}
         )
         risk.refresh_from_db()
         assert response.status_code == 302 and risk.title == "Renamed" and str(risk.review_date) == "2030-01-31"
@@ -358,7 +359,11 @@ class TestRiskPages:
         assert action.status == "done"
         client.post(
             url("action", cast, risk.pk, action.pk),
-            {f"a{action.pk}-title": "Retrain monthly", f"a{action.pk}-status": "in_progress"},
+            {
+                f"a{action.pk}-title": "Retrain monthly",
+                f"a{action.pk}-status": "in_progress",
+                f"a{action.pk}-revision": revision_of(action),
+            },
         )
         action.refresh_from_db()
         assert (action.title, action.status) == ("Retrain monthly", "in_progress")
@@ -383,7 +388,7 @@ class TestCriteriaPages:
         client = client_for(cast.users["manager"])
         form = client.get(url("criteria_edit", cast)).context["form"]
         data = {name: form[name].value() for name in form.fields}
-        data = {k: v for k, v in data.items() if v not in (None, False)}
+        data = {k: v for k, v in data.items() if v is not None and v is not False}
         data["l5_name"] = "Very likely"
         data["cell_3_3"] = "high"
         data["note"] = "Stricter middle cell"
@@ -400,7 +405,7 @@ class TestCriteriaPages:
         client = client_for(cast.users["manager"])
         form = client.get(url("criteria_edit", cast)).context["form"]
         data = {name: form[name].value() for name in form.fields}
-        data = {k: v for k, v in data.items() if v not in (None, False)}
+        data = {k: v for k, v in data.items() if v is not None and v is not False}
         data["cell_5_5"] = "low"  # milder than its neighbours
         response = client.post(url("criteria_edit", cast), data)
         assert response.status_code == 400 and "milder" in response.content.decode()

@@ -12,6 +12,7 @@ from openaims.tenancy.models import ApiToken, Membership
 from openaims.tenancy.selectors import tenant_of
 from openaims.tenancy.services import api_token_create, membership_add, membership_change_role
 from tests.conftest import ApiClient, make_user
+from tests.revisions import revision_of
 from tests.tenancy.rows import nothing_written
 
 ADD = reverse("tenancy:member_add", args=["acme"])
@@ -115,7 +116,9 @@ class TestAdd:
 
 class TestRoleChange:
     def test_it_records_the_role_before_and_after(self, cast, client_for):
-        response = client_for(cast.users["owner"]).post(member_url(cast, "viewer"), {"role": "contributor"})
+        response = client_for(cast.users["owner"]).post(
+            member_url(cast, "viewer"), {"role": "contributor", "revision": revision_of(membership(cast, "viewer"))}
+        )
 
         assert response.status_code == 302
         assert membership(cast, "viewer").role == "contributor"
@@ -125,7 +128,9 @@ class TestRoleChange:
 
     def test_it_records_nothing_when_the_role_stays_the_same(self, cast, client_for):
         with nothing_written():
-            response = client_for(cast.users["owner"]).post(member_url(cast, "viewer"), {"role": "viewer"})
+            response = client_for(cast.users["owner"]).post(
+                member_url(cast, "viewer"), {"role": "viewer", "revision": revision_of(membership(cast, "viewer"))}
+            )
 
         assert response.status_code == 302
 
@@ -142,7 +147,9 @@ class TestRoleChange:
         vera = client_for(cast.users["viewer"])
         assert vera.get("/o/acme/audit/").status_code == 403
 
-        client_for(cast.users["owner"]).post(member_url(cast, "viewer"), {"role": "auditor"})
+        client_for(cast.users["owner"]).post(
+            member_url(cast, "viewer"), {"role": "auditor", "revision": revision_of(membership(cast, "viewer"))}
+        )
 
         assert vera.get("/o/acme/audit/").status_code == 200
 
@@ -150,7 +157,9 @@ class TestRoleChange:
 class TestLastOwner:
     def test_the_web_refuses_to_demote_the_last_owner(self, cast, client_for):
         with nothing_written():
-            response = client_for(cast.users["owner"]).post(member_url(cast, "owner"), {"role": "viewer"})
+            response = client_for(cast.users["owner"]).post(
+                member_url(cast, "owner"), {"role": "viewer", "revision": revision_of(membership(cast, "owner"))}
+            )
 
         assert response.status_code == 400
         assert b"an organization needs at least one owner; make someone else owner first" in response.content
@@ -190,7 +199,9 @@ class TestLastOwner:
     def test_an_owner_may_step_down_once_there_is_another(self, cast, client_for):
         membership_change_role(actor=cast.tenant("owner"), membership=membership(cast, "manager"), role="owner")
 
-        response = client_for(cast.users["owner"]).post(member_url(cast, "owner"), {"role": "viewer"})
+        response = client_for(cast.users["owner"]).post(
+            member_url(cast, "owner"), {"role": "viewer", "revision": revision_of(membership(cast, "owner"))}
+        )
 
         assert response.status_code == 302
         assert membership(cast, "owner").role == "viewer"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openaims.audittrail.chain import verify_chain
 from openaims.audittrail.models import AuditEvent
 from openaims.tenancy.models import Membership, Organization
+from tests.revisions import revision_of
 from tests.tenancy.rows import nothing_written
 
 NEW = reverse("tenancy:organization_new")
@@ -97,7 +98,9 @@ class TestSettings:
     def test_it_records_only_the_changed_field(self, cast, client_for):
         client = client_for(cast.users["owner"])
 
-        response = client.post(SETTINGS, {"name": "Acme AI", "description": "We build models."})
+        response = client.post(
+            SETTINGS, {"revision": revision_of(cast.org), "name": "Acme AI", "description": "We build models."}
+        )
 
         assert response.status_code == 302
         event = self.last_update(cast)
@@ -107,7 +110,9 @@ class TestSettings:
         assert changes(event) == {"description": [None, "We build models."]}
 
     def test_it_records_before_and_after_of_a_rename(self, cast, client_for):
-        client_for(cast.users["owner"]).post(SETTINGS, {"name": "Acme Intelligence", "description": ""})
+        client_for(cast.users["owner"]).post(
+            SETTINGS, {"revision": revision_of(cast.org), "name": "Acme Intelligence", "description": ""}
+        )
 
         assert changes(self.last_update(cast)) == {"name": ["Acme AI", "Acme Intelligence"]}
         cast.org.refresh_from_db()
@@ -116,13 +121,17 @@ class TestSettings:
 
     def test_it_records_nothing_when_nothing_changed(self, cast, client_for):
         with nothing_written():
-            response = client_for(cast.users["owner"]).post(SETTINGS, {"name": "Acme AI", "description": ""})
+            response = client_for(cast.users["owner"]).post(
+                SETTINGS, {"revision": revision_of(cast.org), "name": "Acme AI", "description": ""}
+            )
 
         assert response.status_code == 302
 
     def test_it_refuses_an_empty_name(self, cast, client_for):
         with nothing_written():
-            response = client_for(cast.users["owner"]).post(SETTINGS, {"name": "  ", "description": "x"})
+            response = client_for(cast.users["owner"]).post(
+                SETTINGS, {"revision": revision_of(cast.org), "name": "  ", "description": "x"}
+            )
 
         assert response.status_code == 400
         assert b"This field is required." in response.content

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from openaims.tenancy.models import Membership
 from tests.conftest import PASSWORD
+from tests.revisions import revision_of
 from tests.tenancy.rows import nothing_written
 
 
@@ -53,7 +54,8 @@ class TestOversizedForm:
 
     def test_a_form_within_the_limit_is_accepted(self, cast, client_for):
         response = client_for(cast.users["owner"]).post(
-            reverse("tenancy:settings", args=["acme"]), {"name": "Acme AI", "description": "d" * 500}
+            reverse("tenancy:settings", args=["acme"]),
+            {"name": "Acme AI", "description": "d" * 500, "revision": revision_of(cast.org)},
         )
 
         assert response.status_code == 302

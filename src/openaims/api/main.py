@@ -27,6 +27,7 @@ from openaims.comments.api import router as comments_router
 from openaims.controls.api import router as controls_router
 from openaims.impact.api import router as impact_router
 from openaims.inventory.api import router as inventory_router
+from openaims.lib.concurrency import StaleEdit, etag
 from openaims.lib.errors import ServiceError
 from openaims.risk.api import router as risk_router
 from openaims.signoff.api import router as signoff_router
@@ -36,7 +37,17 @@ from openaims.tenancy.roles import Perm
 
 class OpenAimsAPI(NinjaAPI):
     """Ninja's own fallbacks answer in the one error shape too: a wrong method (405, plain text in Ninja)
-    and the bare /api/v1/ root (Ninja's placeholder raises Http404, which Django renders as HTML)."""
+    and the bare /api/v1/ root (Ninja's placeholder raises Http404, which Django renders as HTML).
+
+    An object's answer (GET, PATCH, PUT) that carries its `revision` also carries `ETag: "<revision>"`, the
+    value to send back in `If-Match` (lib/concurrency): one rule here rather than a header in every operation."""
+
+    def create_response(self, request, data, *, status=None, temporal_response=None):
+        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
+        revision = data.get("revision") if isinstance(data, dict) else None
+        if response.status_code == 200 and request.method in ("GET", "PATCH", "PUT") and type(revision) is int:
+            response["ETag"] = etag(revision)
+        return response
 
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """Built once per prefix: the document only changes with the code, and building it takes seconds."""
@@ -93,6 +104,14 @@ def error_response(
 def _service_error(request, exc: ServiceError):
     details = getattr(exc, "details", None) or ([{"field": exc.field, "message": exc.message}] if exc.field else [])
     return error_response(exc.status, exc.code, exc.message, details, getattr(exc, "extra", None))
+
+
+@api.exception_handler(StaleEdit)
+def _stale_edit(request, exc: StaleEdit):
+    # The API's only expected revision is If-Match, so a stale one is a failed precondition.
+    response = error_response(412, "precondition_failed", exc.message, exc.details, exc.extra)
+    response["ETag"] = etag(exc.current)
+    return response
 
 
 @api.exception_handler(ValidationError)

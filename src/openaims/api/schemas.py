@@ -47,7 +47,8 @@ class Error(Schema):
 
 # The documented 4xx answers of every operation (each in the one Error shape): one table for every router,
 # so a new app's operations document the same answers as the others.
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error}
+# 412: an `If-Match` that no longer holds (someone changed the object since; see lib/concurrency).
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 412: Error, 413: Error, 422: Error}
 
 
 class Page(Schema, Generic[T]):

@@ -15,6 +15,7 @@ from django.db.backends.utils import CursorWrapper
 from openaims.audittrail.chain import chain_key, event_hash
 from openaims.audittrail.context import current as current_context
 from openaims.audittrail.models import AuditChainHead, AuditEvent
+from openaims.lib.concurrency import Revisioned
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -55,6 +56,11 @@ def _clean(text: str, limit: int) -> str:
 
 def object_type_of(obj: models.Model) -> str:
     return obj._meta.label_lower
+
+
+def revised_key(obj: models.Model) -> str:
+    """How an event's context names the edited object when the event is filed under another one."""
+    return f"{object_type_of(obj)}:{obj.pk}"
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -238,8 +244,13 @@ def record_event(
     object_id: Any = None,
     object_repr: str | None = None,
     changes: Mapping[str, Any] | None = None,
+    revised: Revisioned | None = None,
 ) -> AuditEvent:
     """Append one event to the organization's chain (or the global chain when organization is None).
+
+    The revision of the edited object (`revised`, by default `obj` when it is `Revisioned`) goes into the
+    event's context, so a stale edit can be told what changed since (`audittrail.revisions`); `revised`
+    names it when the event is filed under another object (a treatment action's change under its risk).
 
     `actor` is the acting Tenant (a person or the organization's system actor), or a user for account
     events outside any organization, or None when nobody acts (first user, seeding).
@@ -257,7 +268,13 @@ def record_event(
     organization_id = organization.pk if organization is not None else None
     head = _locked_head(organization_id)
     spec = EventSpec(str(object_type), str(object_id), object_repr or "", action, dict(changes or {}), actor)
-    event = _build(head, organization_id, spec, canonical_json(current_context()), time.time_ns() // 1000)
+    context: dict[str, Any] = current_context()
+    target = revised if revised is not None else obj
+    if isinstance(target, Revisioned):  # the revision this event leaves the object at: see audittrail.revisions
+        context["revision"] = target.revision
+        if target is not obj:
+            context["revised"] = revised_key(target)
+    event = _build(head, organization_id, spec, canonical_json(context), time.time_ns() // 1000)
     event.save(force_insert=True)
     head.save(update_fields=["last_seq", "last_hash"])
     return event

@@ -28,6 +28,7 @@ from openaims.controls.models import (
     SoAVersion,
 )
 from openaims.controls.selectors import FLAG_TEXT, controls_for_register, coverage, soa_diff, soa_rows, soa_summary
+from openaims.lib.concurrency import if_match
 from openaims.lib.errors import ServiceError
 from openaims.tenancy.models import Tenant
 from openaims.tenancy.roles import Perm
@@ -54,6 +55,7 @@ class ControlOut(Schema):
     applicability: Applicability
     justification: str
     updated_at: datetime
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
 
 
 class RequirementOut(Schema):
@@ -237,6 +239,7 @@ def _control(control: Control) -> dict:
         "applicability": control.applicability,
         "justification": control.justification,
         "updated_at": control.updated_at,
+        "revision": control.revision,
     }
 
 
@@ -407,7 +410,7 @@ def controls_update(request, org: str, control_id: int, payload: ControlPatch):
         value = getattr(payload, name)
         if name in given and value is not None:
             changes[name] = value.value if hasattr(value, "value") else value
-    services.control_update(actor=tenant, control=control, **changes)
+    services.control_update(actor=tenant, control=control, expected_revision=if_match(request), **changes)
     return _control_detail(tenant, control.pk)
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from openaims.catalog.models import CatalogNode
 from openaims.controls.models import Applicability, ImplementationStatus
+from openaims.lib.concurrency import add_revision
 from openaims.lib.uris import WebURLField
 
 NOBODY = ("", "— nobody yet —")
@@ -67,6 +68,7 @@ class ControlEditForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["owner"] = MemberChoiceField(required=False, users=members)
+        add_revision(self, control)
         if not control.is_custom:
             # Catalog controls keep the catalog's id and wording.
             del self.fields["title"], self.fields["description"]

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from openaims.lib.concurrency import Revisioned
+
 
 class ImplementationStatus(models.TextChoices):
     NOT_STARTED = "not_started", "Not started"
@@ -26,7 +28,7 @@ class Applicability(models.TextChoices):
     EXCLUDED = "excluded", "Excluded"
 
 
-class Control(models.Model):
+class Control(Revisioned):
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     catalog_node = models.ForeignKey(
         "catalog.CatalogNode",

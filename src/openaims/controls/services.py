@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from openaims.audittrail import links
+from openaims.audittrail.revisions import claim_revision
 from openaims.audittrail.services import Action, diff, fk_label, record_event
 from openaims.catalog.models import CatalogNode, Framework
 from openaims.controls.models import (
@@ -139,8 +140,12 @@ def control_update(
     justification: str | None = None,
     title: str | None = None,
     description: str | None = None,
+    expected_revision: int | None = None,
 ) -> Control:
-    """Change a control. Catalog controls keep their catalog id and title; custom ones may change both."""
+    """Change a control. Catalog controls keep their catalog id and title; custom ones may change both.
+
+    `expected_revision`: the revision the editor read (a stale one is refused, see lib/concurrency).
+    """
     if status is not None and status not in ImplementationStatus.values:
         raise ServiceError(f"unknown status {status!r}", field="status")
     if applicability is not None and applicability not in Applicability.values:
@@ -166,6 +171,7 @@ def control_update(
             )
         changes = diff(before, control_state(locked))
         if changes:
+            claim_revision(locked, expected_revision)
             locked.updated_at = timezone.now()
             locked.save()
             record_event(

@@ -54,6 +54,7 @@ from openaims.controls.selectors import (
     soa_summary,
 )
 from openaims.inventory.selectors import systems_for_picker
+from openaims.lib.concurrency import form_status, take_revision
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.htmx import is_htmx
@@ -231,6 +232,7 @@ def control_view(request, pk: int):
         members = _members(tenant.organization)
         form = ControlEditForm(request.POST, control=control, members=[u for u, _ in members])
         if form.is_valid():
+            revision = take_revision(form)
             data = form.cleaned_data
             changes = {
                 "owner": data["owner"],
@@ -241,13 +243,13 @@ def control_view(request, pk: int):
             if control.is_custom:
                 changes.update(title=data["title"], description=data["description"])
             try:
-                services.control_update(actor=request.tenant, control=control, **changes)
+                services.control_update(actor=request.tenant, control=control, expected_revision=revision, **changes)
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
                 messages.success(request, f"{control.ref_id} was saved.")
                 return redirect("controls:control", tenant.organization.slug, control.pk)
-        return _control_page(request, control, members=members, edit_form=form, status=400)
+        return _control_page(request, control, members=members, edit_form=form, status=form_status(form))
     if is_htmx(request) and "rq" in request.GET:
         return render(request, "controls/_requirement_search.html", _requirement_search(request, control))
     return _control_page(request, control)

@@ -16,6 +16,7 @@ from openaims.impact.access import get_assessment_for_tenant, get_impact_for_ten
 from openaims.impact.models import Impact, ImpactAssessment, ImpactKind, Trigger
 from openaims.impact.models import Status as AssessmentStatus
 from openaims.inventory.access import get_system_for_tenant
+from openaims.lib.concurrency import if_match
 from openaims.risk.access import get_risk_for_tenant
 from openaims.tenancy.roles import Perm
 
@@ -39,6 +40,7 @@ class ImpactOut(Schema):
     residual_likelihood: int | None
     residual_level: str
     risk_id: int | None = Field(..., description="The linked risk in the register")
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
 
 
 class ImpactAssessmentOut(Schema):
@@ -59,6 +61,9 @@ class ImpactAssessmentOut(Schema):
     review_date: date | None
     content_hash: str
     review_needed: bool
+    revision: int = Field(
+        ..., description="Counts the edits of sections and FRIA (not `version`, the reassessment number); the ETag"
+    )
 
 
 class AssessmentDetailOut(ImpactAssessmentOut):
@@ -138,6 +143,7 @@ def _out(a: ImpactAssessment) -> dict:
         "system_id": a.system_id,
         "system_ref": f"AIS-{a.system.number}",
         "version": a.version,
+        "revision": a.revision,
         "status": a.status,
         "trigger": a.trigger,
         "template": a.template,
@@ -230,6 +236,7 @@ def assessments_update(request, org: str, assessment_id: int, payload: Assessmen
         sections=payload.sections,
         fria=payload.fria,
         trigger=payload.trigger.value if payload.trigger else None,
+        expected_revision=if_match(request),
     )
     return _detail(tenant, a.pk)
 
@@ -296,7 +303,7 @@ def impacts_update(request, org: str, assessment_id: int, impact_id: int, payloa
     values = {name: getattr(payload, name) for name in given if name != "risk_id"}
     if "risk_id" in given:
         values["risk"] = _risk(tenant, payload.risk_id)
-    impact = services.impact_update(actor=tenant, impact=impact, **values)
+    impact = services.impact_update(actor=tenant, impact=impact, expected_revision=if_match(request), **values)
     return _impact(impact)
 
 

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from openaims.lib.concurrency import Revisioned
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -37,7 +39,7 @@ class ImpactKind(models.TextChoices):
     HARM = "harm", "Harm"
 
 
-class ImpactAssessment(models.Model):
+class ImpactAssessment(Revisioned):
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     system = models.ForeignKey("inventory.AISystem", on_delete=models.CASCADE, related_name="+")
     # IA-<number>, per organization (tenancy.numbering); every version of one system's assessment shares it.
@@ -82,7 +84,7 @@ class ImpactAssessment(models.Model):
         return self.status in EDITABLE
 
 
-class Impact(models.Model):
+class Impact(Revisioned):
     """One actual or foreseeable impact (A.5.4 individuals and groups, A.5.5 society), benefit or harm."""
 
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from openaims.audittrail.revisions import claim_revision
 from openaims.audittrail.services import Action, diff, record_event, snapshot
 from openaims.impact import selectors
 from openaims.impact.catalog import impact_catalog
@@ -190,8 +191,12 @@ def impact_assessment_update(
     sections: dict | None = None,
     fria: dict | None = None,
     trigger: str | None = None,
+    expected_revision: int | None = None,
 ) -> ImpactAssessment:
-    """Change the text of sections (and the FRIA) of a draft or returned assessment; unknown ids are refused."""
+    """Change the text of sections (and the FRIA) of a draft or returned assessment; unknown ids are refused.
+
+    `expected_revision`: the revision the editor read (a stale one is refused, see lib/concurrency).
+    """
     with transaction.atomic():
         assessment = _locked(assessment)
         _editable(assessment)
@@ -231,6 +236,7 @@ def impact_assessment_update(
                 changes[f"{group}.{key}"] = change
         changes.update(diff({"trigger": before["trigger"]}, {"trigger": after["trigger"]}))
         if changes:
+            claim_revision(assessment, expected_revision)
             assessment.updated_at = timezone.now()
             assessment.save(update_fields=["sections", "fria", "trigger", "updated_at"])
             record_event(
@@ -585,7 +591,7 @@ def impact_add(*, actor: Tenant, assessment: ImpactAssessment, **values) -> Impa
     return impact
 
 
-def impact_update(*, actor: Tenant, impact: Impact, **values) -> Impact:
+def impact_update(*, actor: Tenant, impact: Impact, expected_revision: int | None = None, **values) -> Impact:
     with transaction.atomic():
         assessment = _locked(impact.assessment)
         _editable(assessment)
@@ -598,6 +604,7 @@ def impact_update(*, actor: Tenant, impact: Impact, **values) -> Impact:
         _link_risk(actor, assessment, impact)
         changes = diff(before, _impact_state(impact))
         if changes:
+            claim_revision(impact, expected_revision)
             record_event(
                 actor=actor, organization=assessment.organization, obj=impact, action=Action.UPDATE, changes=changes
             )

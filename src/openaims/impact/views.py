@@ -16,6 +16,7 @@ from openaims.impact.forms import ApproveForm, CreateForm, ImpactAddForm, Impact
 from openaims.impact.models import Impact, ImpactAssessment, Status, Trigger
 from openaims.inventory.models import AISystem
 from openaims.lib import pdf
+from openaims.lib.concurrency import StaleEdit, add_revision, take_revision
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.pagination import paginate, query_without_page
@@ -110,6 +111,7 @@ def _context(request, assessment, **extra):
             impact.form = ImpactForm(
                 initial={f: getattr(impact, f) for f in ImpactForm.base_fields}, prefix=f"i{impact.pk}"
             )
+            add_revision(impact.form, impact)
     versions = ImpactAssessment.objects.filter(system_id=assessment.system_id).only("pk", "version", "status")
     latest = max(v.version for v in versions)
     context = {
@@ -161,6 +163,9 @@ def sections_view(request, pk: int):
     assessment = get_assessment_for_tenant(request.tenant, pk)
     sections = {k.removeprefix("s__"): v for k, v in request.POST.items() if k.startswith("s__")}
     fria = {k.removeprefix("f__"): v for k, v in request.POST.items() if k.startswith("f__")}
+    revision = request.POST.get("revision", "")
+    if not revision.isdigit():
+        return _page(request, assessment, status=400, error=OUT_OF_DATE)
     try:
         services.impact_assessment_update(
             actor=request.tenant,
@@ -168,11 +173,24 @@ def sections_view(request, pk: int):
             sections=sections,
             fria=fria if assessment.fria_required else None,
             trigger=request.POST.get("trigger") or None,
+            expected_revision=int(revision),
         )
     except ServiceError as exc:
-        return _page(request, assessment, status=400, error=exc.message)
+        return _page(request, assessment, status=_status(exc), error=_refusal(exc))
     messages.success(request, "Saved.")
     return redirect(_url(assessment, "sections"))
+
+
+OUT_OF_DATE = "This page is out of date: reload it and make your change again."
+
+
+def _refusal(exc: ServiceError) -> str:
+    # A stale edit lists what changed since the page was opened (the page shows the current text).
+    return " ".join([exc.message, *(str(d["message"]) for d in exc.details)])
+
+
+def _status(exc: ServiceError) -> int:
+    return 409 if isinstance(exc, StaleEdit) else 400
 
 
 def _impact_values(form) -> dict:
@@ -218,11 +236,15 @@ def impact_edit_view(request, pk: int, impact_pk: int):
     assessment = get_assessment_for_tenant(request.tenant, pk)
     impact = get_impact_for_tenant(request.tenant, assessment, impact_pk)
     form = ImpactForm(request.POST, prefix=f"i{impact.pk}")
+    add_revision(form, impact)
     if form.is_valid():
         try:
-            services.impact_update(actor=request.tenant, impact=impact, **_impact_values(form))
+            revision = take_revision(form)
+            services.impact_update(
+                actor=request.tenant, impact=impact, expected_revision=revision, **_impact_values(form)
+            )
         except ServiceError as exc:
-            return _page(request, assessment, status=400, error=exc.message)
+            return _page(request, assessment, status=_status(exc), error=_refusal(exc))
         return redirect(_url(assessment, "impacts"))
     errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
     return _page(request, assessment, status=400, error=f"The impact was not saved: {errors}")

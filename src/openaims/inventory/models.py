@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from openaims.lib.concurrency import Revisioned
+
 
 class RiskClass(models.TextChoices):
     """Outcome of the EU AI Act classification (Art. 5, 6, 50; Chapter V for GPAI models)."""
@@ -26,7 +28,7 @@ class AISystemQuerySet(models.QuerySet):
         return self.filter(organization=organization)
 
 
-class AISystem(models.Model):
+class AISystem(Revisioned):
     """One AI system the organization provides, develops, deploys or uses (A.4.2, A.6.2, A.9.4)."""
 
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
@@ -121,7 +123,7 @@ class AISystem(models.Model):
         return f"AIS-{self.number}"
 
 
-class _Part(models.Model):
+class _Part(Revisioned):
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -268,7 +270,7 @@ class Classification(models.Model):
         return f"{self.system.ref}: {self.get_result_display()}"
 
 
-class GatePolicy(models.Model):
+class GatePolicy(Revisioned):
     """The organization's gate items per life-cycle stage (A.6.2); absent means the data defaults."""
 
     organization = models.OneToOneField("tenancy.Organization", on_delete=models.CASCADE, related_name="+")

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from openaims.audittrail.revisions import claim_revision
 from openaims.audittrail.services import Action, EventSpec, diff, fk_label, record_event, record_events_bulk
 from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Resource, Supplier
 from openaims.inventory.vocabulary import lifecycle, vocabulary
@@ -181,8 +182,11 @@ def systems_create_bulk(*, actor: Tenant, rows: list[Mapping[str, Any]]) -> list
     return systems
 
 
-def system_update(*, actor: Tenant, system: AISystem, **values) -> AISystem:
-    """Change register fields; bumps the entry's version and marks the classification stale when an input changed."""
+def system_update(*, actor: Tenant, system: AISystem, expected_revision: int | None = None, **values) -> AISystem:
+    """Change register fields; bumps the entry's version and marks the classification stale when an input changed.
+
+    `expected_revision`: the revision the editor read (a stale one is refused, see lib/concurrency).
+    """
     cleaned = _clean_system_values(system.organization, values, partial=True)
     with transaction.atomic():
         system = (
@@ -200,6 +204,7 @@ def system_update(*, actor: Tenant, system: AISystem, **values) -> AISystem:
         if system.classification_id and any(f in changes for f in AISystem.CLASSIFICATION_INPUTS):
             system.classification_stale = True
             changes["classification_stale"] = [False, True]
+        claim_revision(system, expected_revision)
         system.version += 1
         system.updated_at = timezone.now()
         system.save()
@@ -356,7 +361,7 @@ def part_create(*, actor: Tenant, system: AISystem, kind: str, origin: tuple[str
     return part
 
 
-def part_update(*, actor: Tenant, part, **values):
+def part_update(*, actor: Tenant, part, expected_revision: int | None = None, **values):
     model = type(part)
     cleaned = _clean_part_values(model, part.organization, values, partial=True)
     with transaction.atomic():
@@ -373,6 +378,7 @@ def part_update(*, actor: Tenant, part, **values):
             .exists()
         ):
             raise Conflict(f"the system already has model {part.name} {part.version}".strip(), field="version")
+        claim_revision(part, expected_revision)
         part.updated_at = timezone.now()
         part.save()
         system_mark_changed(system=part.system, reason="part changed")
@@ -435,7 +441,7 @@ def supplier_create(*, actor: Tenant, **values) -> Supplier:
     return supplier
 
 
-def supplier_update(*, actor: Tenant, supplier: Supplier, **values) -> Supplier:
+def supplier_update(*, actor: Tenant, supplier: Supplier, expected_revision: int | None = None, **values) -> Supplier:
     cleaned = _clean_supplier(values, partial=True)
     with transaction.atomic():
         if (
@@ -450,6 +456,7 @@ def supplier_update(*, actor: Tenant, supplier: Supplier, **values) -> Supplier:
             setattr(supplier, field, value)
         changes = diff(before, state(supplier, Supplier.AUDITED_FIELDS))
         if changes:
+            claim_revision(supplier, expected_revision)
             supplier.updated_at = timezone.now()
             supplier.save()
             record_event(

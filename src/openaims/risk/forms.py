@@ -8,6 +8,7 @@ from django import forms
 
 from openaims.controls.forms import MemberChoiceField
 from openaims.inventory.models import AISystem
+from openaims.lib.concurrency import add_revision
 from openaims.risk.criteria import CriteriaData
 from openaims.risk.models import ActionStatus, TreatmentOption
 from openaims.tenancy.roles import ACCEPTING_ROLES, accepting_role_phrase
@@ -223,6 +224,8 @@ class ActionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"] = MemberChoiceField(required=False, users=members)
         self.order_fields(["title", "owner", "due_date", "status", "description"])
+        if action is not None:
+            add_revision(self, action)
 
 
 class ActionStatusForm(forms.Form):

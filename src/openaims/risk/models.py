@@ -14,10 +14,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from openaims.lib.concurrency import Revisioned
 from openaims.risk.criteria import CriteriaData
 
 
-class RiskCriteria(models.Model):
+class RiskCriteria(Revisioned):
     """One numbered version of the organization's risk criteria (6.1.1): scales, matrix and appetite.
 
     A draft (not yet published) may change; a published version never does — a change is a new version,
@@ -79,7 +80,7 @@ class RiskQuerySet(models.QuerySet):
         return self.filter(organization=organization)
 
 
-class Risk(models.Model):
+class Risk(Revisioned):
     """An AI risk in the register (6.1.2): what could go wrong, for which AI systems, how likely and how bad,
     how it is treated (6.1.3) and what remains."""
 
@@ -282,7 +283,7 @@ class ActionStatus(models.TextChoices):
 OPEN_ACTION_STATUSES = (ActionStatus.PLANNED, ActionStatus.IN_PROGRESS)
 
 
-class TreatmentAction(models.Model):
+class TreatmentAction(Revisioned):
     """One action of a risk treatment plan (6.1.3 g), 8.3): who does what by when."""
 
     organization = models.ForeignKey("tenancy.Organization", on_delete=models.CASCADE, related_name="+")

@@ -22,6 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from openaims.audittrail import links
+from openaims.audittrail.revisions import claim_revision
 from openaims.audittrail.services import Action, diff, fk_label, record_event, snapshot
 from openaims.catalog.models import CatalogNode
 from openaims.inventory.models import AISystem
@@ -43,7 +44,7 @@ from openaims.risk.models import (
     TreatmentAction,
     TreatmentOption,
 )
-from openaims.tenancy.models import Tenant
+from openaims.tenancy.models import Organization, Tenant
 from openaims.tenancy.numbering import next_number
 from openaims.tenancy.roles import acceptance_authority, role_with_article
 from openaims.tenancy.selectors import check_member
@@ -76,6 +77,8 @@ def criteria_ensure(*, actor: Tenant) -> RiskCriteria:
         return version
     data = default_criteria()
     with transaction.atomic():
+        # Concurrent first uses queue on the organization row, then the later ones find the first one's version.
+        Organization.objects.select_for_update().filter(pk=organization.pk).first()
         version = current_criteria(organization)  # someone else may have just created it
         if version is not None:
             return version
@@ -105,8 +108,14 @@ def criteria_ensure(*, actor: Tenant) -> RiskCriteria:
     return version
 
 
-def criteria_draft_save(*, actor: Tenant, content: dict | CriteriaData, note: str = "") -> RiskCriteria:
-    """Create or replace the organization's draft of the next criteria version (published ones never change)."""
+def criteria_draft_save(
+    *, actor: Tenant, content: dict | CriteriaData, note: str = "", expected_revision: int | None = None
+) -> RiskCriteria:
+    """Create or replace the organization's draft of the next criteria version (published ones never change).
+
+    `expected_revision`: the draft's revision the editor read (a stale one is refused, see lib/concurrency);
+    0 when they started from the criteria in force (no draft yet), so a draft made meanwhile is not replaced.
+    """
     organization = actor.organization
     data = content if isinstance(content, CriteriaData) else parse_criteria(content)
     base = criteria_ensure(actor=actor)
@@ -117,6 +126,8 @@ def criteria_draft_save(*, actor: Tenant, content: dict | CriteriaData, note: st
             .first()
         )
         if draft is None:
+            if expected_revision:  # the draft they edited was published or discarded meanwhile
+                raise Conflict("The draft was published or discarded since you opened it; reload the page.")
             draft = RiskCriteria(
                 organization=organization,
                 number=max(_next_criteria_number(organization), base.number + 1),
@@ -125,6 +136,7 @@ def criteria_draft_save(*, actor: Tenant, content: dict | CriteriaData, note: st
             before = {}
         else:
             before = {"content_hash": draft.content_hash, "note": draft.note}
+            claim_revision(draft, expected_revision)
         draft.content = data.as_json()
         draft.content_hash = data.content_hash()
         draft.note = note.strip()
@@ -333,8 +345,11 @@ def _relink_systems(risk: Risk, systems: list) -> dict:
     return {"systems": [_labels(AISystem, old, _system_label), _labels(AISystem, new, _system_label)]}
 
 
-def risk_update(*, actor: Tenant, risk: Risk, **values) -> Risk:
-    """Change what the register says about a risk. Scores change only through `risk_assess`."""
+def risk_update(*, actor: Tenant, risk: Risk, expected_revision: int | None = None, **values) -> Risk:
+    """Change what the register says about a risk. Scores change only through `risk_assess`.
+
+    `expected_revision`: the revision the editor read (a stale one is refused, see lib/concurrency).
+    """
     unknown = set(values) - UPDATABLE
     if unknown:
         raise ServiceError(f"cannot change {', '.join(sorted(unknown))} here", field=sorted(unknown)[0])
@@ -360,6 +375,7 @@ def risk_update(*, actor: Tenant, risk: Risk, **values) -> Risk:
                     label = lambda n: n.ref_id or n.urn  # noqa: E731
                     changes[name] = [_labels(CatalogNode, old, label), _labels(CatalogNode, new, label)]
         if changes:
+            claim_revision(risk, expected_revision)
             risk.updated_at = timezone.now()
             risk.save()
             record_event(actor=actor, organization=organization, obj=risk, action=Action.UPDATE, changes=changes)
@@ -815,7 +831,9 @@ def treatment_action_create(*, actor: Tenant, risk: Risk, **values) -> Treatment
     return action
 
 
-def treatment_action_update(*, actor: Tenant, action: TreatmentAction, **values) -> TreatmentAction:
+def treatment_action_update(
+    *, actor: Tenant, action: TreatmentAction, expected_revision: int | None = None, **values
+) -> TreatmentAction:
     cleaned = _clean_action(action.organization, values, partial=True)
     with transaction.atomic():
         action = TreatmentAction.objects.select_for_update(of=("self",)).select_related("owner").get(pk=action.pk)
@@ -824,6 +842,7 @@ def treatment_action_update(*, actor: Tenant, action: TreatmentAction, **values)
             setattr(action, name, value)
         after = _action_state(action)
         if diff(before, after):
+            claim_revision(action, expected_revision)
             if action.status == ActionStatus.DONE and before["status"] != ActionStatus.DONE:
                 action.completed_at = timezone.now()
             elif action.status != ActionStatus.DONE:
@@ -836,6 +855,7 @@ def treatment_action_update(*, actor: Tenant, action: TreatmentAction, **values)
                 obj=action.risk,
                 action="update_action",
                 changes=_action_changes(before, after),
+                revised=action,
             )
     return action
 

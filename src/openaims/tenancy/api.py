@@ -9,6 +9,7 @@ from pydantic import Field
 
 from openaims.api.auth import tenant_for
 from openaims.api.schemas import ERRORS, AwareDateTime, Page, paginate_queryset
+from openaims.lib.concurrency import if_match
 from openaims.lib.errors import Forbidden
 from openaims.tenancy import services
 from openaims.tenancy.access import ApiRequest, get_membership_for_tenant, get_token_for_tenant
@@ -24,6 +25,7 @@ class OrganizationOut(Schema):
     name: str
     description: str
     created_at: datetime
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
 
 
 class OrganizationPatch(Schema):
@@ -46,6 +48,7 @@ class MemberOut(Schema):
     email: str
     role: Role
     created_at: datetime
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
 
 
 class MemberIn(Schema):
@@ -99,6 +102,7 @@ def _org(org: Organization) -> dict[str, Any]:
         "name": org.name,
         "description": org.description,
         "created_at": org.created_at,
+        "revision": org.revision,
     }
 
 
@@ -110,6 +114,7 @@ def _member(m: Membership) -> dict[str, Any]:
         "email": m.user.email,
         "role": m.role,
         "created_at": m.created_at,
+        "revision": m.revision,
     }
 
 
@@ -152,6 +157,7 @@ def organization_patch(request: ApiRequest, org: str, payload: OrganizationPatch
         actor=tenant,
         name=payload.name if payload.name is not None else current.name,
         description=payload.description if payload.description is not None else current.description,
+        expected_revision=if_match(request),
     )
     return _org(updated)
 
@@ -189,7 +195,10 @@ def members_get(request: ApiRequest, org: str, member_id: int) -> dict[str, Any]
 def members_change_role(request: ApiRequest, org: str, member_id: int, payload: RoleIn) -> dict[str, Any]:
     tenant = tenant_for(request, org, Perm.MANAGE_MEMBERS)
     membership = get_membership_for_tenant(tenant, member_id)
-    return _member(services.membership_change_role(actor=tenant, membership=membership, role=payload.role))
+    changed = services.membership_change_role(
+        actor=tenant, membership=membership, role=payload.role, expected_revision=if_match(request)
+    )
+    return _member(changed)
 
 
 @router.delete("/orgs/{org}/members/{member_id}", response={204: None, **ERRORS})

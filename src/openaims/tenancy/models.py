@@ -9,13 +9,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
 
+from openaims.lib.concurrency import Revisioned
 from openaims.tenancy.roles import ROLE_PERMISSIONS, SYSTEM_PERMISSIONS, Role, acceptance_authority, effective_role
 
 if TYPE_CHECKING:
     from openaims.accounts.models import User
 
 
-class Organization(models.Model):
+class Organization(Revisioned):
     """A tenant: the organization whose AI management system (clause 4.3 scope) is run here."""
 
     name = models.CharField(max_length=120)
@@ -39,7 +40,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         return self.filter(user=user, user__is_active=True)
 
 
-class Membership(models.Model):
+class Membership(Revisioned):
     """A person's role in one organization (clause 5.3)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")

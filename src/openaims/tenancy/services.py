@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from openaims.accounts.models import User
+from openaims.audittrail.revisions import claim_revision
 from openaims.audittrail.services import Action, diff, fk_label, record_event, snapshot
 from openaims.lib.errors import Conflict, Forbidden, ServiceError, full_clean_or_raise
 from openaims.lib.tokens import new_secret, sha256_hex, split_lookup
@@ -64,8 +65,10 @@ def organization_create(
     return org
 
 
-def organization_update(*, actor: Tenant, name: str, description: str) -> Organization:
-    """Rename or describe the actor's organization."""
+def organization_update(
+    *, actor: Tenant, name: str, description: str, expected_revision: int | None = None
+) -> Organization:
+    """Rename or describe the actor's organization (`expected_revision`: see lib/concurrency)."""
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=actor.organization.pk)
         before = snapshot(org, Organization.AUDITED_FIELDS)
@@ -73,6 +76,7 @@ def organization_update(*, actor: Tenant, name: str, description: str) -> Organi
         full_clean_or_raise(org)
         changes = diff(before, snapshot(org, Organization.AUDITED_FIELDS))
         if changes:
+            claim_revision(org, expected_revision)
             org.save(update_fields=["name", "description"])
             record_event(actor=actor, organization=org, obj=org, action=Action.UPDATE, changes=changes)
     return org
@@ -133,7 +137,9 @@ def _close_stale_invitations(*, actor: Tenant | User, organization: Organization
         )
 
 
-def membership_change_role(*, actor: Tenant, membership: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, actor: Tenant, membership: Membership, role: str, expected_revision: int | None = None
+) -> Membership:
     if role not in Role.values:
         raise ServiceError(f"unknown role {role!r}; choose one of {', '.join(Role.values)}", field="role")
     with transaction.atomic():
@@ -143,6 +149,7 @@ def membership_change_role(*, actor: Tenant, membership: Membership, role: str) 
         if locked.role == Role.OWNER and _owner_count(locked.organization) <= 1:
             raise Conflict("an organization needs at least one owner; make someone else owner first", field="role")
         before = membership_state(locked)
+        claim_revision(locked, expected_revision)
         locked.role = role
         locked.save(update_fields=["role"])
         record_event(

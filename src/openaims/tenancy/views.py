@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from openaims.accounts.forms import SignupForm
 from openaims.accounts.http import AuthenticatedRequest
 from openaims.accounts.services import user_create
+from openaims.lib.concurrency import add_revision, form_status, take_revision
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.htmx import is_htmx
@@ -73,13 +74,17 @@ def settings_view(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     org = tenant.organization
     form = OrganizationForm(request.POST or None, initial={"name": org.name, "description": org.description})
+    add_revision(form, org)
     if request.method == "POST":
         if not tenant.can(Perm.MANAGE_ORGANIZATION):
             return render(request, "403.html", {"reason": "Only owners change organization settings."}, status=403)
         if form.is_valid():
             try:
                 services.organization_update(
-                    actor=request.tenant, name=form.cleaned_data["name"], description=form.cleaned_data["description"]
+                    actor=request.tenant,
+                    name=form.cleaned_data["name"],
+                    description=form.cleaned_data["description"],
+                    expected_revision=take_revision(form),
                 )
             except ServiceError as exc:
                 add_service_error(form, exc)
@@ -95,7 +100,7 @@ def settings_view(request: TenantRequest) -> HttpResponse:
             "object_id": org.pk,
             "can_edit": tenant.can(Perm.MANAGE_ORGANIZATION),
         },
-        status=_status(request),
+        status=form_status(form) if request.method == "POST" else 200,
     )
 
 
@@ -201,6 +206,7 @@ def member_view(request: TenantRequest, pk: int) -> HttpResponse:
     tenant = request.tenant
     membership = get_membership_for_tenant(tenant, pk)
     form = RoleForm(request.POST or None, initial={"role": membership.role})
+    add_revision(form, membership)
     status = 200
     if request.method == "POST":
         if not tenant.can(Perm.MANAGE_MEMBERS):
@@ -208,14 +214,17 @@ def member_view(request: TenantRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 services.membership_change_role(
-                    actor=request.tenant, membership=membership, role=form.cleaned_data["role"]
+                    actor=request.tenant,
+                    membership=membership,
+                    role=form.cleaned_data["role"],
+                    expected_revision=take_revision(form),
                 )
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
                 messages.success(request, f"{membership.user.get_username()} is now {form.cleaned_data['role']}.")
                 return redirect("tenancy:member", tenant.organization.slug, membership.pk)
-        status = 400
+        status = form_status(form)
     return render(
         request,
         "tenancy/member.html",

@@ -17,6 +17,7 @@ from openaims.inventory.lifecycle.policy import GatePolicyMap, gate_policy_for, 
 from openaims.inventory.lifecycle.transitions import REASON_LIMIT, may_override
 from openaims.inventory.models import StageTransition
 from openaims.inventory.vocabulary import lifecycle
+from openaims.lib.concurrency import if_match
 from openaims.tenancy.roles import Perm
 
 router = Router(tags=["life cycle"])
@@ -109,6 +110,7 @@ class AvailableItemOut(Schema):
 class PolicyOut(Schema):
     stages: list[PolicyStageOut]
     available_items: list[AvailableItemOut] = Field(..., description="Items installed capabilities provide")
+    revision: int = Field(..., description="Counts the saved edits (0: the defaults apply); the ETag, for If-Match")
 
 
 class PolicyIn(Schema):
@@ -166,6 +168,7 @@ def _policy(policy: GatePolicyMap) -> dict:
             for s, keys in policy.items()
         ],
         "available_items": [{"key": i.key, "label": i.label, "description": i.description} for i in registered_items()],
+        "revision": policy.revision,
     }
 
 
@@ -233,5 +236,6 @@ def policy_put(request, org: str, payload: PolicyIn):
             stage: [e if isinstance(e, str) else e.model_dump() for e in entries]
             for stage, entries in payload.items.items()
         },
+        expected_revision=if_match(request),
     )
     return _policy(policy)

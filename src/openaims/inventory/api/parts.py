@@ -35,6 +35,7 @@ from openaims.inventory.api.schemas import (
     SupplierPatch,
 )
 from openaims.inventory.models import AIModel, Component, Dataset, Resource, Supplier
+from openaims.lib.concurrency import if_match
 from openaims.lib.errors import Conflict, ServiceError
 from openaims.tenancy.models import Tenant
 from openaims.tenancy.roles import Perm
@@ -69,6 +70,7 @@ def _part(part) -> dict:
         "system": {"id": system.pk, "ref": system.ref, "name": system.name},
         "name": part.name,
         "description": part.description,
+        "revision": part.revision,
         "created_at": part.created_at,
         "updated_at": part.updated_at,
         **{field: getattr(part, field) for field in FIELDS[type(part)]},
@@ -136,7 +138,7 @@ def _part_routes(kind: str, plural: str, model, schema_in, schema_patch, schema_
         system = get_system_for_tenant(tenant, system_id)
         part = get_part_for_tenant(tenant, kind, part_id, system=system)
         values = _values(tenant, payload, payload.model_fields_set)
-        return _part(services.part_update(actor=tenant, part=part, **values))
+        return _part(services.part_update(actor=tenant, part=part, expected_revision=if_match(request), **values))
 
     def part_delete(request, org: str, system_id: int, part_id: int):
         tenant = tenant_for(request, org, Perm.WRITE)
@@ -179,7 +181,8 @@ def models_upsert(request, org: str, system_id: int, payload: ModelUpsertIn):
             if existing is None:
                 raise
     changes = {field: value for field, value in values.items() if field not in ("name", "version")}
-    return Status(200, _part(services.part_update(actor=tenant, part=existing, **changes)))
+    updated = services.part_update(actor=tenant, part=existing, expected_revision=if_match(request), **changes)
+    return Status(200, _part(updated))
 
 
 _part_routes("model", "models", AIModel, ModelIn, ModelPatch, ModelOut, "model")
@@ -204,6 +207,7 @@ def _supplier(supplier: Supplier) -> dict:
         "contract_ref": supplier.contract_ref,
         "contract_ends": supplier.contract_ends,
         "components": supplier.component_count,
+        "revision": supplier.revision,
         "created_at": supplier.created_at,
         "updated_at": supplier.updated_at,
     }
@@ -262,7 +266,9 @@ def suppliers_get(request, org: str, supplier_id: int):
 def suppliers_update(request, org: str, supplier_id: int, payload: SupplierPatch):
     tenant = tenant_for(request, org, Perm.WRITE)
     supplier = get_supplier_for_tenant(tenant, supplier_id)
-    services.supplier_update(actor=tenant, supplier=supplier, **_supplier_values(payload))
+    services.supplier_update(
+        actor=tenant, supplier=supplier, expected_revision=if_match(request), **_supplier_values(payload)
+    )
     return _supplier_detail(tenant, supplier.pk)
 
 

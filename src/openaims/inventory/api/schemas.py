@@ -49,6 +49,7 @@ class SystemOut(SystemRefOut):
     business_owner: str | None
     technical_owner: str | None
     version: int = Field(..., description="Bumped by every change to the entry or its parts")
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
     updated_at: datetime
 
 
@@ -155,6 +156,7 @@ class _PartOut(Schema):
     system: SystemRefOut
     name: str
     description: str
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
     created_at: datetime
     updated_at: datetime
 
@@ -264,6 +266,7 @@ class SupplierOut(SupplierRefOut):
     contract_ref: str
     contract_ends: date | None
     components: int = Field(..., description="How many components of the organization's systems it supplies")
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
     created_at: datetime
     updated_at: datetime
 

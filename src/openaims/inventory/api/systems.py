@@ -30,6 +30,7 @@ from openaims.inventory.control_links import control_links
 from openaims.inventory.duplicates import similar_systems
 from openaims.inventory.models import AISystem, RiskClass
 from openaims.inventory.vocabulary import lifecycle, vocabulary
+from openaims.lib.concurrency import if_match
 from openaims.lib.errors import ServiceError
 from openaims.tenancy.models import Tenant
 from openaims.tenancy.roles import Perm
@@ -117,6 +118,7 @@ def _system(system: AISystem) -> dict:
         "business_owner": _username(system.business_owner),
         "technical_owner": _username(system.technical_owner),
         "version": system.version,
+        "revision": system.revision,
         "updated_at": system.updated_at,
     }
 
@@ -240,7 +242,8 @@ def systems_get(request, org: str, system_id: int):
 def systems_update(request, org: str, system_id: int, payload: SystemPatch):
     tenant = tenant_for(request, org, Perm.WRITE)
     system = get_system_for_tenant(tenant, system_id)
-    services.system_update(actor=tenant, system=system, **_values(tenant, payload, payload.model_fields_set))
+    values = _values(tenant, payload, payload.model_fields_set)
+    services.system_update(actor=tenant, system=system, expected_revision=if_match(request), **values)
     return _system_detail(tenant, system.pk)
 
 

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping
 from django.db import transaction
 from django.utils import timezone
 
+from openaims.audittrail.revisions import claim_revision, stale_edit
 from openaims.audittrail.services import Action, diff, record_event
 from openaims.inventory.lifecycle.items import _items
 from openaims.inventory.models import GatePolicy, RiskClass
 from openaims.inventory.vocabulary import GateEntry, lifecycle
-from openaims.lib.errors import Forbidden, ServiceError
+from openaims.lib.errors import Conflict, Forbidden, ServiceError
 from openaims.tenancy.models import Tenant
 from openaims.tenancy.roles import Perm
 
@@ -29,9 +30,10 @@ class GatePolicyMap(dict):
     """{stage: [item key, ...]}, and in `conditions` {stage: {key: {field: [values]}}} for the items that apply
     only to some systems (an item without a condition applies to every system)."""
 
-    def __init__(self, items=(), conditions: Mapping[str, Mapping[str, dict]] | None = None):
+    def __init__(self, items=(), conditions: Mapping[str, Mapping[str, dict]] | None = None, revision: int = 0):
         super().__init__(items)
         self.conditions: dict[str, dict[str, dict]] = {k: dict(v) for k, v in (conditions or {}).items()}
+        self.revision = revision  # of the saved policy; 0 while the data defaults apply
 
     def when(self, stage: str, key: str) -> dict:
         return self.conditions.get(stage, {}).get(key, {})
@@ -99,12 +101,12 @@ def gate_policy_for(organization) -> GatePolicyMap:
     """{stage: [item key, ...]} for every gated stage, with its conditions: the organization's policy, else the
     data defaults. An organization that saved its own policy keeps it as saved: new default items (such as
     the high-risk ones) reach it only when it adds them (a stored policy is its decision)."""
-    row = GatePolicy.objects.filter(organization=organization).values_list("items", flat=True).first()
-    source = row if isinstance(row, dict) else lifecycle().default_gates
+    row = GatePolicy.objects.filter(organization=organization).values_list("items", "revision").first()
+    source = row[0] if row and isinstance(row[0], dict) else lifecycle().default_gates
     policy, conditions = {}, {}
     for stage in gated_stages():
         policy[stage], conditions[stage] = _split(stage, source.get(stage, ()))
-    return GatePolicyMap(policy, conditions)
+    return GatePolicyMap(policy, conditions, revision=row[1] if row else 0)
 
 
 def default_only_items(organization) -> list[dict]:
@@ -140,7 +142,9 @@ def _ordered(keys: Iterable[str]) -> list[str]:
     return known + [key for key in keys if key not in _items]
 
 
-def gate_policy_update(*, actor: Tenant, items: Mapping[str, Iterable]) -> GatePolicyMap:
+def gate_policy_update(
+    *, actor: Tenant, items: Mapping[str, Iterable], expected_revision: int | None = None
+) -> GatePolicyMap:
     """Set which items each stage asks for (owners and managers); returns the policy now in force.
 
     Stages left out ask for nothing. A key must be a registered item, or one the stage already
@@ -184,18 +188,25 @@ def gate_policy_update(*, actor: Tenant, items: Mapping[str, Iterable]) -> GateP
             {stage: conditions.get(stage, {}) for stage in stages},
         )
         changes = diff(before.entries(), after.entries())
+        after.revision = before.revision
         if not changes:
             return after
         if policy is None:
+            if expected_revision:  # the editor saw a saved policy that is gone: their page is out of date
+                raise Conflict("The gate policy changed since you opened it; reload the page.")
             policy = GatePolicy.objects.create(
                 organization=organization, items=after.entries(), updated_by=actor.person()
             )
             action = Action.CREATE
         else:
+            if expected_revision is not None and expected_revision != policy.revision:
+                raise stale_edit(policy, expected_revision, policy.revision)
+            claim_revision(policy, None)
             policy.items = after.entries()
             policy.updated_by = actor.person()
             policy.updated_at = timezone.now()
             policy.save(update_fields=["items", "updated_by", "updated_at"])
             action = Action.UPDATE
         record_event(actor=actor, organization=organization, obj=policy, action=action, changes=changes)
+    after.revision = policy.revision
     return after

@@ -27,6 +27,7 @@ from openaims.inventory.lifecycle.policy import (
 from openaims.inventory.lifecycle.transitions import GateRefused, may_override, system_transition
 from openaims.inventory.models import GatePolicy, StageTransition
 from openaims.inventory.vocabulary import lifecycle
+from openaims.lib.concurrency import StaleEdit
 from openaims.lib.errors import ServiceError
 from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate
@@ -134,17 +135,24 @@ def policy_view(request):
     tenant = request.tenant
     org = tenant.organization
     error = None
+    status = 400
     if request.method == "POST":
         require(tenant, Perm.APPROVE)
         items = {stage: request.POST.getlist(f"gate-{stage}") for stage in gated_stages()}
+        revision = request.POST.get("revision", "")
         try:
-            gate_policy_update(actor=request.tenant, items=items)
+            if not revision.isdigit():
+                raise ServiceError("This page is out of date: reload it and make your change again.")
+            gate_policy_update(actor=request.tenant, items=items, expected_revision=int(revision))
         except ServiceError as exc:
-            error = exc.message
+            # A stale edit also lists what changed since the page was opened.
+            error = " ".join([exc.message, *(str(d["message"]) for d in exc.details)])
+            status = 409 if isinstance(exc, StaleEdit) else 400
         else:
             messages.success(request, "The life-cycle gates were saved.")
             return redirect("inventory:lifecycle_policy", org.slug)
-        policy = GatePolicyMap(items, gate_policy_for(org).conditions)
+        current = gate_policy_for(org)
+        policy = GatePolicyMap(items, current.conditions, revision=current.revision)
     else:
         policy = gate_policy_for(org)
     context = {
@@ -156,8 +164,9 @@ def policy_view(request):
         ],
         "can_edit": tenant.can(Perm.APPROVE),
         "error": error,
+        "revision": policy.revision,
     }
-    return render(request, "inventory/lifecycle_policy.html", context, status=400 if error else 200)
+    return render(request, "inventory/lifecycle_policy.html", context, status=status if error else 200)
 
 
 def register_nav() -> None:

@@ -34,6 +34,7 @@ from openaims.inventory.views.part_selectors import (
     suppliers_for_register,
 )
 from openaims.inventory.vocabulary import vocabulary
+from openaims.lib.concurrency import add_revision, form_status, take_revision
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.pagination import paginate, query_without_page
@@ -153,18 +154,20 @@ def part_edit_view(request, pk: int, kind: str, part: int):
     system = get_system_for_tenant(tenant, pk)
     item = get_part_for_tenant(tenant, kind, part, system=system)
     suppliers = _suppliers_for(kind, tenant.organization)
+    form = part_form(kind, request.POST if request.method == "POST" else None, part=item, suppliers=suppliers)
+    add_revision(form, item)
     if request.method != "POST":
-        return _form_page(request, system, kind, part_form(kind, part=item, suppliers=suppliers), part=item)
-    form = part_form(kind, request.POST, part=item, suppliers=suppliers)
+        return _form_page(request, system, kind, form, part=item)
     if form.is_valid():
         try:
-            services.part_update(actor=request.tenant, part=item, **form.values())
+            revision = take_revision(form)
+            services.part_update(actor=request.tenant, part=item, expected_revision=revision, **form.values())
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, f"{PART_LABELS[kind].capitalize()} {item} was saved.")
             return redirect(_part_url(item, kind))
-    return _form_page(request, system, kind, form, part=item, status=400)
+    return _form_page(request, system, kind, form, part=item, status=form_status(form))
 
 
 @tenant_view(Perm.WRITE)
@@ -269,18 +272,22 @@ def supplier_detail_view(request, pk: int):
 def supplier_edit_view(request, pk: int):
     tenant = request.tenant
     supplier = get_supplier_for_tenant(tenant, pk)
+    form = SupplierForm(request.POST if request.method == "POST" else None, supplier=supplier)
+    add_revision(form, supplier)
     if request.method != "POST":
-        return _supplier_form_page(request, SupplierForm(supplier=supplier), supplier=supplier)
-    form = SupplierForm(request.POST, supplier=supplier)
+        return _supplier_form_page(request, form, supplier=supplier)
     if form.is_valid():
         try:
-            services.supplier_update(actor=request.tenant, supplier=supplier, **form.cleaned_data)
+            revision = take_revision(form)
+            services.supplier_update(
+                actor=request.tenant, supplier=supplier, expected_revision=revision, **form.cleaned_data
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, f"{supplier.name} was saved.")
             return redirect("inventory:supplier_detail", tenant.organization.slug, supplier.pk)
-    return _supplier_form_page(request, form, supplier=supplier, status=400)
+    return _supplier_form_page(request, form, supplier=supplier, status=form_status(form))
 
 
 @tenant_view(Perm.WRITE)

@@ -31,6 +31,7 @@ from openaims.inventory.views import part_selectors
 from openaims.inventory.views.classification import classification_panel
 from openaims.inventory.views.lifecycle import lifecycle_panel
 from openaims.inventory.vocabulary import lifecycle, vocabulary
+from openaims.lib.concurrency import add_revision, form_status, take_revision
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.htmx import is_htmx
@@ -206,17 +207,20 @@ def system_edit_view(request, pk: int):
     tenant = request.tenant
     system = get_system_for_tenant(tenant, pk)
     members = org_members(tenant.organization)
+    form = SystemForm(request.POST if request.method == "POST" else None, members=members, system=system)
+    add_revision(form, system)
     if request.method != "POST":
-        return _form_page(request, SystemForm(members=members, system=system), system=system)
-    form = SystemForm(request.POST, members=members, system=system)
+        return _form_page(request, form, system=system)
     if not form.is_valid():
         return _form_page(request, form, system=system, status=400)
     was_stale = system.classification_stale
     try:
-        updated = services.system_update(actor=request.tenant, system=system, **form.values())
+        updated = services.system_update(
+            actor=request.tenant, system=system, expected_revision=take_revision(form), **form.values()
+        )
     except ServiceError as exc:
         add_service_error(form, exc)
-        return _form_page(request, form, system=system, status=400)
+        return _form_page(request, form, system=system, status=form_status(form))
     if updated.version == system.version:
         messages.info(request, f"{system.ref} was not changed.")
     else:

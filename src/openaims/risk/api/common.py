@@ -102,6 +102,7 @@ def _risk(risk: Risk) -> dict:
             risk.residual_likelihood, risk.residual_consequence, risk.residual_consequences, risk.residual_level
         ),
         "derived_from": risk.derived_from,
+        "revision": risk.revision,
         "reassessment_suggested": bool(getattr(risk, "reassessment_suggested", False)),
         "criteria_version": risk.criteria.number if risk.criteria_id else None,
         "assessed_at": risk.assessed_at,
@@ -129,6 +130,7 @@ def _action(action: TreatmentAction) -> dict:
         "completed_at": action.completed_at,
         "created_by": action.created_by.get_username(),
         "created_at": action.created_at,
+        "revision": action.revision,
     }
 
 

@@ -6,6 +6,7 @@ from ninja import Router, Status
 
 from openaims.api.auth import tenant_for
 from openaims.api.schemas import ERRORS
+from openaims.lib.concurrency import if_match
 from openaims.risk import selectors, services
 from openaims.risk.access import get_criteria_for_tenant
 from openaims.risk.api.schemas import CriteriaDraftIn, CriteriaOut, CriteriaVersionOut
@@ -35,7 +36,7 @@ def _version_out(version: RiskCriteria, current_id: int | None) -> dict:
 
 
 def _criteria_out(version: RiskCriteria, current_id: int | None) -> dict:
-    return {**_version_out(version, current_id), "criteria": version.data}
+    return {**_version_out(version, current_id), "criteria": version.data, "revision": version.revision}
 
 
 @router.get("/orgs/{org}/risk-criteria", response={200: CriteriaOut, **ERRORS}, tags=["risk criteria"])
@@ -87,7 +88,9 @@ def criteria_version(request, org: str, number: int):
 )
 def criteria_draft_save(request, org: str, payload: CriteriaDraftIn):
     tenant = tenant_for(request, org, Perm.APPROVE)
-    draft = services.criteria_draft_save(actor=tenant, content=payload.criteria, note=payload.note)
+    draft = services.criteria_draft_save(
+        actor=tenant, content=payload.criteria, note=payload.note, expected_revision=if_match(request)
+    )
     current = services.current_criteria(tenant.organization)
     return _criteria_out(get_criteria_for_tenant(tenant, draft.number), current.pk if current else None)
 

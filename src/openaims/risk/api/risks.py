@@ -8,6 +8,7 @@ from ninja import Query, Router, Status
 from openaims.api.auth import tenant_for
 from openaims.api.schemas import ERRORS, Page, paginate_queryset
 from openaims.controls.access import get_control_for_tenant
+from openaims.lib.concurrency import if_match
 from openaims.risk import selectors, services
 from openaims.risk.access import get_action_for_tenant, get_risk_for_tenant
 from openaims.risk.api.common import _action, _filter, _get_risk, _risk, _risk_detail, _risk_values, _risks
@@ -77,7 +78,7 @@ def risks_update(request, org: str, risk_id: int, payload: RiskPatch):
     tenant = tenant_for(request, org, Perm.WRITE)
     risk = get_risk_for_tenant(tenant, risk_id)
     values = _risk_values(tenant, payload, payload.model_fields_set)
-    services.risk_update(actor=tenant, risk=risk, **values)
+    services.risk_update(actor=tenant, risk=risk, expected_revision=if_match(request), **values)
     return _risk_detail(tenant, risk.pk)
 
 
@@ -176,7 +177,7 @@ def actions_update(request, org: str, risk_id: int, action_id: int, payload: Act
         values["status"] = payload.status.value
     if "owner" in given:
         values["owner"] = member_by_username(tenant.organization, payload.owner, field="owner")
-    services.treatment_action_update(actor=tenant, action=action, **values)
+    services.treatment_action_update(actor=tenant, action=action, expected_revision=if_match(request), **values)
     return _action(get_action_for_tenant(tenant, risk, action.pk))
 
 

@@ -79,6 +79,7 @@ class RiskOut(Schema):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
     controls: list[SelectedControlOut] = Field(..., description="Controls the risk's treatment selects")
 
 
@@ -93,6 +94,7 @@ class ActionOut(Schema):
     completed_at: datetime | None
     created_by: str
     created_at: datetime
+    revision: int = Field(..., description="Counts the edits; sent as the ETag, send it back in If-Match")
 
 
 class RiskAssessmentOut(Schema):
@@ -244,6 +246,9 @@ class CriteriaOut(Schema):
     created_at: datetime | None
     published_by: str | None
     published_at: datetime | None
+    revision: int | None = Field(
+        None, description="A draft's edit count, sent as the ETag: PUT the draft with If-Match (null: the default)"
+    )
 
 
 class CriteriaVersionOut(Schema):

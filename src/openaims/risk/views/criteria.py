@@ -7,7 +7,9 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
+from openaims.lib.concurrency import RevisionField, form_status, take_revision
 from openaims.lib.errors import ServiceError
+from openaims.lib.forms import add_service_error
 from openaims.risk import selectors, services
 from openaims.risk.access import get_criteria_for_tenant
 from openaims.risk.forms import ROLE_CHOICES, CriteriaForm
@@ -88,19 +90,25 @@ def criteria_edit_view(request):
     base = draft.data if draft else data
     if request.method == "POST":
         form = CriteriaForm(request.POST, base=base)
+        form.fields["revision"] = RevisionField(min_value=0)
         if form.is_valid():
             try:
+                revision = take_revision(form)
                 saved = services.criteria_draft_save(
-                    actor=request.tenant, content=form.content(), note=form.cleaned_data["note"]
+                    actor=request.tenant,
+                    content=form.content(),
+                    note=form.cleaned_data["note"],
+                    expected_revision=revision,
                 )
             except ServiceError as exc:
-                form.add_error(None, exc.message)
+                add_service_error(form, exc)
             else:
                 messages.success(request, f"Draft version {saved.number} was saved. Publish it to put it in force.")
                 return redirect("risk:criteria", org.slug)
-        return render(request, "risk/criteria_edit.html", {"form": form, "draft": draft}, status=400)
+        return render(request, "risk/criteria_edit.html", {"form": form, "draft": draft}, status=form_status(form))
     initial_note = {"note": draft.note} if draft else {}
     form = CriteriaForm(base=base)
+    form.fields["revision"] = RevisionField(min_value=0, initial=draft.revision if draft else 0)  # 0: no draft yet
     if initial_note:
         form.initial.update(initial_note)
     return render(request, "risk/criteria_edit.html", {"form": form, "draft": draft})

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from openaims.controls.access import get_control_for_tenant
 from openaims.controls.selectors import controls_for_register
+from openaims.lib.concurrency import add_revision, form_status, take_revision
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.risk import selectors, services
@@ -82,16 +83,18 @@ def edit_view(request, pk: int):
     form = _risk_form(
         request, tenant.organization, risk=risk, links=links, data=request.POST if request.method == "POST" else None
     )
+    add_revision(form, risk)
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.risk_update(actor=request.tenant, risk=risk, **form.values())
+                revision = take_revision(form)
+                services.risk_update(actor=request.tenant, risk=risk, expected_revision=revision, **form.values())
             except ServiceError as exc:
                 add_service_error(form, exc)
             else:
                 messages.success(request, f"{risk.ref} was saved.")
                 return redirect(_risk_url(risk))
-        return render(request, "risk/risk_form.html", {"form": form, "risk": risk}, status=400)
+        return render(request, "risk/risk_form.html", {"form": form, "risk": risk}, status=form_status(form))
     return render(request, "risk/risk_form.html", {"form": form, "risk": risk})
 
 
@@ -304,9 +307,13 @@ def action_view(request, pk: int, action: int):
         form = ActionStatusForm(request.POST)
     if form.is_valid():
         try:
-            services.treatment_action_update(actor=request.tenant, action=item, **form.cleaned_data)
+            revision = take_revision(form)  # the status-only control sends none: it reverts nothing
+            services.treatment_action_update(
+                actor=request.tenant, action=item, expected_revision=revision, **form.cleaned_data
+            )
         except ServiceError as exc:
-            messages.error(request, exc.message)
+            # The plan is one page of inline forms: a refusal (a stale edit with what changed) is a message on it.
+            messages.error(request, " ".join([exc.message, *(str(d["message"]) for d in exc.details)]))
         else:
             messages.success(request, f"“{item.title}” was saved.")
         return redirect(_risk_url(risk, "plan"))
