@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.http import QueryDict
 
 from openaims.audittrail.context import audit_context
 from openaims.lib.http import client_ip
@@ -19,6 +20,26 @@ class RequestContextMiddleware:
         request.request_id = uuid.uuid4().hex[:16]
         with audit_context(via=via, ip=client_ip(request), request_id=request.request_id):
             return self.get_response(request)
+
+
+class QueryNormalizationMiddleware:
+    """Searches and filters in a page's query string lose NUL characters, as the API's do (api/strict.py).
+
+    PostgreSQL cannot compare text holding one, so `?q=%00` would otherwise fail deep inside a query; no
+    search means anything by it. Form bodies are left alone: Django's form fields refuse NUL with a message.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware:
