@@ -35,7 +35,8 @@ def assert_assets_loaded(page) -> None:
         "{ return false } }).map(s => s.href)"
     )
     for layer in ("tokens", "base", "components", "utilities", "app"):
-        assert any(href and href.endswith(f"/static/openaims/{layer}.css") for href in sheets), f"{layer}.css not applied"
+        applied = any(href and href.endswith(f"/static/openaims/{layer}.css") for href in sheets)
+        assert applied, f"{layer}.css not applied"
     assert page.evaluate("typeof window.htmx === 'object'"), "htmx did not load from /static/openaims/"
 
 

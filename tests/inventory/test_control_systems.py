@@ -181,7 +181,7 @@ def test_it_links_a_control_from_the_system_page(cast, client_for, system):
     url = reverse("inventory:system_control_link", args=["acme", system.pk])
     response = client_for(cast.users["contributor"]).post(url, {"control": control.pk})
     assert response.status_code == 302
-    assert response["Location"] == reverse("inventory:system", args=["acme", system.pk]) + "#controls"
+    assert response["Location"] == reverse("inventory:system_controls", args=["acme", system.pk])
     assert ControlSystem.objects.filter(control=control, system=system).exists()
     assert len(events(control, "link_system")) == 1
 
