@@ -323,6 +323,7 @@ NOT_TENANT_SCOPED = {
     "accounts:login",
     "accounts:logout",
     "accounts:password",
+    "web:styleguide",  # staff or AIMS_DEBUG only, no organization: tests/web/test_styleguide.py
 }
 
 
