@@ -100,12 +100,16 @@ class TestValidation:
 
         assert field in fields(assert_error(response, 422, "validation_error"))
 
-    @pytest.mark.parametrize("body", ["[1, 2]", '"a string"', "42", "null"])
-    def test_json_that_is_not_an_object_is_refused(self, owner_api, body):
+    @pytest.mark.parametrize("body", ["[1, 2]", '"a string"', "42", "null", "[null, null]"])
+    @pytest.mark.parametrize(
+        ("method", "path"), [("post", "/api/v1/orgs/acme/members"), ("patch", "/api/v1/orgs/acme")]
+    )
+    def test_json_that_is_not_an_object_is_refused(self, owner_api, method, path, body):
         with nothing_written():
-            response = send_raw(owner_api, "post", "/api/v1/orgs/acme/members", body)
+            response = send_raw(owner_api, method, path, body)
 
-        assert fields(assert_error(response, 422, "validation_error")) == ["user", "role"]
+        error = assert_error(response, 422, "validation_error")
+        assert error["message"] == "the request body must be a JSON object"
 
     def test_an_empty_body_is_refused(self, owner_api):
         with nothing_written():

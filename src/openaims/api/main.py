@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import ast
+import copy
+import inspect
+import textwrap
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.operation import Operation
 
 from openaims import __version__
-from openaims.api.auth import TokenAuth
+from openaims.api.auth import PERMISSION_ATTR, TokenAuth
+from openaims.api.strict import StrictParser, refused_path_value
 from openaims.audittrail.api import router as audit_router
 from openaims.catalog.api import router as catalog_router
 from openaims.comments.api import router as comments_router
@@ -24,11 +31,21 @@ from openaims.lib.errors import ServiceError
 from openaims.risk.api import router as risk_router
 from openaims.signoff.api import router as signoff_router
 from openaims.tenancy.api import router as tenancy_router
+from openaims.tenancy.roles import Perm
 
 
 class OpenAimsAPI(NinjaAPI):
     """Ninja's own fallbacks answer in the one error shape too: a wrong method (405, plain text in Ninja)
     and the bare /api/v1/ root (Ninja's placeholder raises Http404, which Django renders as HTML)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Built once per prefix: the document only changes with the code, and building it takes seconds."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache = self.__dict__.setdefault("_openapi_cache", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = super().get_openapi_schema(path_prefix=path_prefix)
+        return copy.deepcopy(cache[path_prefix])
 
     def _get_urls(self):
         patterns = super()._get_urls()
@@ -59,6 +76,7 @@ api = OpenAimsAPI(
     auth=TokenAuth(),
     urls_namespace="api",
     docs=Swagger(settings={"persistAuthorization": True}),
+    parser=StrictParser(),
 )
 
 
@@ -107,6 +125,12 @@ def _too_big(request, exc):
     return error_response(413, "too_large", "the request body is larger than this server accepts")
 
 
+@api.exception_handler(BadRequest)
+@api.exception_handler(MultiPartParserError)
+def _bad_request(request, exc):
+    return error_response(400, "bad_request", "the request could not be read (a malformed multipart body?)")
+
+
 @api.exception_handler(SuspiciousOperation)
 def _suspicious(request, exc):
     return error_response(400, "bad_request", "the request could not be accepted")
@@ -120,6 +144,8 @@ def _django_validation(request, exc: DjangoValidationError):
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
     code = {400: "bad_request", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "error")
+    if isinstance(exc.__cause__, ServiceError):  # a refusal of api.strict's parser, wrapped by ninja
+        return _service_error(request, exc.__cause__)
     message = str(exc)
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         code, message = "malformed_json", "the request body is not valid JSON"
@@ -139,6 +165,57 @@ def _register_routers() -> None:
 
 
 _register_routers()
+
+
+def declared_permission(view) -> str | None:
+    """The permission a view asks `tenant_for(request, org, Perm.X)` for, read once from its source.
+
+    Operations name their permission once, where they resolve the tenant; reading it here lets the token's
+    role be checked before ninja parses and validates the body (a viewer gets 403, not 422), with nothing
+    to keep in step. None when the view asks for none or for several (the view's own check then decides).
+    """
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(view)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    perms = {
+        node.args[2].attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "tenant_for"
+        and len(node.args) == 3
+        and isinstance(node.args[2], ast.Attribute)
+    }
+    return getattr(Perm, perms.pop(), None) if len(perms) == 1 else None
+
+
+def api_operations() -> list[Operation]:
+    """Every operation as the API runs it (ninja binds a copy of each router's operations to the API)."""
+    return [
+        operation
+        for bound in api._get_bound_routers()
+        for path_view in bound.path_operations.values()
+        for operation in path_view.operations
+    ]
+
+
+def _guard(run):
+    """Around each operation, before ninja authenticates and parses: a path parameter that cannot name anything
+    stored answers 404, and the operation's permission travels with the request to the token check."""
+    permission = declared_permission(run.__self__.view_func)
+
+    @wraps(run)
+    def guarded(request, **kwargs):
+        if refused_path_value(kwargs):
+            return error_response(404, "not_found", "not found")
+        setattr(request, PERMISSION_ATTR, permission)
+        return run(request, **kwargs)
+
+    return guarded
+
+
+api.add_decorator(_guard, mode="view")  # "view": around the whole run, before validation
 
 
 @csrf_exempt

@@ -1,12 +1,30 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
 
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from ninja import Schema
+from pydantic import AwareDatetime, BeforeValidator
 
 T = TypeVar("T")
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _iso_text(value: object) -> object:
+    """Dates and times are ISO 8601 text: pydantic would read a number (`0`, `"0"`) as seconds since 1970."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("give an ISO 8601 date or date and time as text, e.g. 2026-03-31 or 2026-03-31T12:00:00Z")
+    return value
+
+
+# Input types for every schema and query parameter: a date as YYYY-MM-DD, a moment with its time zone.
+Date = Annotated[date, BeforeValidator(_iso_text)]
+AwareDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text)]
 
 
 class ErrorDetail(Schema):
@@ -43,8 +61,6 @@ class Page(Schema, Generic[T]):
 def paginate_queryset(
     queryset: QuerySet[Any, T], page: int, page_size: int, convert: Callable[[T], dict[str, Any]]
 ) -> dict[str, Any]:
-    from django.core.paginator import Paginator
-
     page_size = max(1, min(page_size, 500))
     paginator = Paginator(queryset, page_size)
     number = min(max(page, 1), paginator.num_pages)

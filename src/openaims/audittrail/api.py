@@ -7,7 +7,7 @@ from django.http import StreamingHttpResponse
 from ninja import Router, Schema
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import ERRORS, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Date, Page, paginate_queryset
 from openaims.audittrail import registry
 from openaims.audittrail.chain import verify_chain
 from openaims.audittrail.selectors import EventFilter, event_dict, events_for_organization, export_jsonl
@@ -78,8 +78,8 @@ def events_list(
     object_type: str = "",
     object_id: str = "",
     actor: str = "",
-    since: date | None = None,
-    until: date | None = None,
+    since: Date | None = None,
+    until: Date | None = None,
     page: int = 1,
     page_size: int = 100,
 ) -> dict[str, Any]:
@@ -100,8 +100,8 @@ def events_export(
     object_type: str = "",
     object_id: str = "",
     actor: str = "",
-    since: date | None = None,
-    until: date | None = None,
+    since: Date | None = None,
+    until: Date | None = None,
 ) -> StreamingHttpResponse:
     tenant = tenant_for(request, org, Perm.AUDIT_LOG)
     events = events_for_organization(tenant.organization, _filter(action, object_type, object_id, actor, since, until))

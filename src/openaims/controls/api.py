@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import ERRORS, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Date, Page, paginate_queryset
 from openaims.catalog import selectors as catalog_selectors
 from openaims.catalog.models import CatalogNode, Framework
 from openaims.controls import exports, oscal, services
@@ -120,8 +120,8 @@ class EvidenceIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=TEXT)
     url: str = Field("", max_length=500)
-    collected_at: date | None = None
-    valid_until: date | None = None
+    collected_at: Date | None = None
+    valid_until: Date | None = None
     controls: list[int] = Field([], description="Ids of controls this evidence supports", max_length=500)
 
 

@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import ERRORS, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, Date, Page, paginate_queryset
 from openaims.impact import selectors, services
 from openaims.impact.access import get_assessment_for_tenant, get_impact_for_tenant
 from openaims.impact.models import Impact, ImpactAssessment, ImpactKind, Trigger
@@ -41,7 +41,7 @@ class ImpactOut(Schema):
     risk_id: int | None = Field(..., description="The linked risk in the register")
 
 
-class AssessmentOut(Schema):
+class ImpactAssessmentOut(Schema):
     id: int
     system_id: int
     system_ref: str
@@ -61,7 +61,7 @@ class AssessmentOut(Schema):
     review_needed: bool
 
 
-class AssessmentDetailOut(AssessmentOut):
+class AssessmentDetailOut(ImpactAssessmentOut):
     sections: dict[str, str]
     fria_required: bool
     fria: dict[str, str]
@@ -84,7 +84,7 @@ class AssessmentPatch(Schema):
 
 class ApproveIn(Schema):
     decision: str
-    review_date: date | None = None
+    review_date: Date | None = None
 
 
 class ReturnIn(Schema):
@@ -183,7 +183,7 @@ def _system(tenant, system_id):
     return get_system_for_tenant(tenant, system_id)
 
 
-@router.get(BASE, response={200: Page[AssessmentOut], **ERRORS})
+@router.get(BASE, response={200: Page[ImpactAssessmentOut], **ERRORS})
 def assessments_list(request, org: str, filters: Query[ListQuery], page: int = 1, page_size: int = 100):
     """Impact assessments, filtered like the list page (status, system AIS-n, review_needed, latest)."""
     tenant = tenant_for(request, org, Perm.READ)

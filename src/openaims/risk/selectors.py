@@ -243,7 +243,11 @@ class RegisterFilter:
         if self.reassess:
             # The register annotates it already: filtering on the annotation saves computing the hashes twice.
             annotated = "reassessment_suggested" in risks.query.annotations
-            risks = risks.filter(reassessment_suggested=True if annotated else reassessment_suggested(organization))
+            risks = (
+                risks.filter(reassessment_suggested=True)
+                if annotated
+                else risks.filter(reassessment_suggested(organization))
+            )
         if self.il is not None:
             risks = risks.filter(inherent_likelihood=self.il, inherent_consequence=self.ic)
         if self.rl is not None:

@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from openaims.api.auth import tenant_for
-from openaims.api.schemas import ERRORS, Page, paginate_queryset
+from openaims.api.schemas import ERRORS, AwareDateTime, Page, paginate_queryset
 from openaims.lib.errors import Forbidden
 from openaims.tenancy import services
 from openaims.tenancy.access import ApiRequest, get_membership_for_tenant, get_token_for_tenant
@@ -85,7 +85,7 @@ class TokenOut(Schema):
 class TokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=80)
     role: Role
-    expires_at: datetime | None = None
+    expires_at: AwareDateTime | None = Field(None, description="With its time zone, e.g. 2026-12-31T00:00:00Z")
 
 
 class TokenCreatedOut(TokenOut):

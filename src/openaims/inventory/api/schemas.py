@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from openaims.api.schemas import Date
 from openaims.inventory.models import RiskClass
 
 TEXT = 20_000
@@ -272,7 +273,7 @@ class SupplierIn(In):
     description: str | None = Field(None, max_length=TEXT)
     contact: str | None = Field(None, max_length=200)
     contract_ref: str | None = Field(None, max_length=200)
-    contract_ends: date | None = None
+    contract_ends: Date | None = None
 
 
 class SupplierPatch(SupplierIn):

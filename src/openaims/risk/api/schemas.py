@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from openaims.api.schemas import Date
 from openaims.risk.criteria import CriteriaData
 from openaims.risk.models import (
     ActionStatus,
@@ -26,7 +27,7 @@ class SelectedControlOut(Schema):
     title: str
 
 
-class SystemRefOut(Schema):
+class RiskSystemRefOut(Schema):
     id: int
     number: int
     ref: str = Field(..., description="AIS-<number>")
@@ -57,7 +58,7 @@ class RiskOut(Schema):
     owner: str | None
     status: RiskStatus
     organization_wide: bool = Field(..., description="True when the risk names no AI system")
-    systems: list[SystemRefOut]
+    systems: list[RiskSystemRefOut]
     sources: list[NodeRefOut] = Field(..., description="Catalog risk sources, e.g. ISO/IEC 42001 C.3.x")
     other_sources: str
     objectives: list[NodeRefOut] = Field(..., description="Catalog objectives, e.g. ISO/IEC 42001 C.2.x")
@@ -94,7 +95,7 @@ class ActionOut(Schema):
     created_at: datetime
 
 
-class AssessmentOut(Schema):
+class RiskAssessmentOut(Schema):
     id: int
     criteria_version: int
     inherent: ScoreOut
@@ -122,7 +123,7 @@ class AcceptanceOut(Schema):
 
 class RiskDetailOut(RiskOut):
     actions: list[ActionOut]
-    assessments: list[AssessmentOut] = Field(..., description="Newest first: the trend of the scores")
+    assessments: list[RiskAssessmentOut] = Field(..., description="Newest first: the trend of the scores")
     acceptances: list[AcceptanceOut] = Field(..., description="Newest first; at most one is current")
 
 
@@ -137,7 +138,7 @@ class RiskIn(Schema):
     other_objectives: str = Field("", max_length=TEXT)
     existing_controls: str = Field("", max_length=TEXT)
     treatment_plan: str = Field("", max_length=TEXT)
-    review_date: date | None = None
+    review_date: Date | None = None
 
 
 class RiskPatch(Schema):
@@ -151,7 +152,7 @@ class RiskPatch(Schema):
     other_objectives: str | None = Field(None, max_length=TEXT)
     existing_controls: str | None = Field(None, max_length=TEXT)
     treatment_plan: str | None = Field(None, max_length=TEXT)
-    review_date: date | None = None
+    review_date: Date | None = None
 
 
 class AssessIn(Schema):
@@ -166,7 +167,7 @@ class AssessIn(Schema):
     residual_likelihood: int | None = Field(None, ge=1, le=10)
     residual_consequence: int | None = Field(None, ge=1, le=10, description="One value for every dimension")
     residual_consequences: dict[str, int] | None = None
-    review_date: date | None = Field(None, description="Next review; unchanged when omitted")
+    review_date: Date | None = Field(None, description="Next review; unchanged when omitted")
     note: str = Field("", max_length=TEXT)
 
 
@@ -182,7 +183,7 @@ class ActionIn(Schema):
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=TEXT)
     owner: str | None = None
-    due_date: date | None = None
+    due_date: Date | None = None
     status: ActionStatus = ActionStatus.PLANNED
 
 
@@ -190,7 +191,7 @@ class ActionPatch(Schema):
     title: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=TEXT)
     owner: str | None = None
-    due_date: date | None = None
+    due_date: Date | None = None
     status: ActionStatus | None = None
 
 
