@@ -31,8 +31,8 @@ class ExampleForm(forms.Form):
     criticality = forms.ChoiceField(label="Criticality", choices=[("", "—"), ("low", "Low"), ("high", "High")])
     personal_data = forms.BooleanField(label="Processes personal data", required=False)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
         if cleaned.get("criticality") == "high" and not cleaned.get("personal_data"):
             raise forms.ValidationError("A high-criticality example must say whether it processes personal data.")
         return cleaned
