@@ -551,3 +551,27 @@ def test_it_gives_every_register_object_a_history_page_linking_back(cast, client
         assert url.encode() in response.content, label
     other = make_system(cast, org=cast.other_org)
     assert client.get(reverse("audittrail:history", args=["acme", "inventory.aisystem", other.pk])).status_code == 404
+
+
+def test_each_system_tab_is_a_page_and_htmx_gets_only_the_tab_region(cast, client_for, register):
+    system = register["credit"]
+    client = client_for(cast.users["viewer"])
+    for tab, marker in (
+        ("system", 'data-testid="group-purpose"'),
+        ("system_parts", 'data-testid="parts-panel"'),
+        ("system_controls", 'data-testid="controls-panel"'),
+        ("system_risks", 'data-testid="system-risks"'),
+        ("system_assessments", 'data-testid="system-impact"'),
+        ("system_history", 'data-testid="system-history"'),
+    ):
+        full = client.get(page(tab, system.pk))
+        html = full.content.decode()
+        assert full.status_code == 200 and marker in html and "<html" in html, tab
+        assert html.count('aria-current="page" data-tab=') == 1, tab
+        fragment = client.get(page(tab, system.pk), headers={"HX-Request": "true"})
+        body = fragment.content.decode()
+        assert marker in body and "<html" not in body and 'id="system-tabs"' in body, tab
+        assert "HX-Request" in fragment["Vary"], tab
+    # The overview no longer builds the other tabs' panels.
+    overview = client.get(page("system", system.pk)).content.decode()
+    assert 'data-testid="parts-panel"' not in overview and 'data-testid="system-risks"' not in overview

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from openaims.audittrail.history import history_context
@@ -228,7 +229,9 @@ def system_view(request, pk: int, tab: str = "overview"):
         **_tab_context(request, tenant, system, tab),
     }
     template = "inventory/_system_tabs.html" if is_htmx(request) else "inventory/system_detail.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # one URL, two bodies: caches must keep them apart
+    return response
 
 
 @tenant_view(Perm.WRITE)
