@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client, override_settings
 
 from openaims.accounts.services import user_create
+from openaims.audittrail.append_only import rewrite_allowed
 from openaims.audittrail.context import audit_context
 from openaims.catalog.loader import DATA_DIR, load_catalog
 from openaims.tenancy.roles import Role
@@ -37,6 +38,23 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def fast_password_hashing(settings):
     # PBKDF2 at its production cost takes ~0.3 s per user; tests create users by the dozen.
     settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+    return transactional or {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test ends with Django's flush, which on SQLite empties tables with DELETE: the one place
+    the append-only triggers let audit events go (audittrail/append_only.py). PostgreSQL flushes with TRUNCATE."""
+    if not _flushes_the_database(item):
+        yield
+        return
+    with rewrite_allowed(connection):
+        yield
 
 
 @dataclass

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from openaims import __version__
+from openaims import __version__, server
 from openaims.audittrail.context import audit_context
 from openaims.lib.env import ConfigError
 from openaims.lib.errors import ServiceError
@@ -26,6 +27,7 @@ audit_app = typer.Typer(help="Verify and export the tamper-evident audit trail."
 org_app = typer.Typer(help="Manage organizations.", no_args_is_help=True)
 catalog_app = typer.Typer(help="Validate and load framework catalogs and crosswalks.", no_args_is_help=True)
 soa_app = typer.Typer(help="Export the Statement of Applicability.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens for automation.", no_args_is_help=True)
 inventory_app = typer.Typer(
     help="Fill the AI system register in bulk: import a spreadsheet, sync models from MLflow.", no_args_is_help=True
 )
@@ -34,6 +36,9 @@ app.add_typer(org_app, name="org")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(soa_app, name="soa")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(token_app, name="token")
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 def fail(message: str) -> typer.Exit:
@@ -102,31 +107,43 @@ def migrate() -> None:
     typer.echo("database is up to date")
 
 
-def _serve(host: str, port: int, threads: int) -> None:
-    from waitress import serve as waitress_serve
+def _serve(host: str, port: int, threads: int, workers: int = 1) -> None:
+    """Serve until stopped: gunicorn with `workers` processes where the platform allows, else waitress."""
+    from django.db import connections
 
     # Imported once setup_django() has configured Django: these modules load models.
     from openaims.wsgi import application
 
     try:
-        waitress_serve(
-            application,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="openaims",
-            max_request_body_size=64 * 1024 * 1024,
-            _quiet=True,
-        )
+        if workers > 1 and server.multiprocess_available():
+            connections.close_all()  # the workers are forked from this process: none may inherit a connection
+            server.serve_gunicorn(application, host=host, port=port, workers=workers, threads=threads)
+        else:
+            server.serve_waitress(application, host=host, port=port, threads=threads)
     except OSError as exc:
         raise fail(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _server_line(host: str, port: int, threads: int, workers: int) -> str:
+    if workers > 1 and server.multiprocess_available():
+        return f"OpenAIMS serving on http://{host}:{port}/ (gunicorn, {workers} workers x {threads} threads)"
+    return f"OpenAIMS serving on http://{host}:{port}/ (waitress, {threads} threads)"
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="AIMS_HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="AIMS_PORT")] = 8000,
-    threads: Annotated[int, typer.Option(envvar="AIMS_THREADS", min=1, max=64)] = 8,
+    threads: Annotated[int, typer.Option(envvar="AIMS_THREADS", min=1, max=64, help="Threads per process.")] = 8,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            envvar="AIMS_WORKERS",
+            min=1,
+            max=64,
+            help="Server processes (gunicorn); default one per core. 1, and always on Windows: waitress.",
+        ),
+    ] = None,
 ) -> None:
     """Run the web server for a real deployment (configured by AIMS_* variables)."""
     setup_django()
@@ -142,8 +159,9 @@ def serve(
     check_database()
     if pending_migrations():
         raise fail("the database has unapplied migrations; run `aims migrate` first")
-    typer.echo(f"OpenAIMS serving on http://{host}:{port}/ (waitress, {threads} threads)")
-    _serve(host, port, threads)
+    workers = workers or server.default_workers()
+    typer.echo(_server_line(host, port, threads, workers))
+    _serve(host, port, threads, workers)
 
 
 @app.command()
@@ -220,6 +238,45 @@ def createuser(
     typer.echo(f"created user {user.username}" + (f" as {role} of {organization.slug}" if organization else ""))
 
 
+@user_app.command("reset-password")
+def user_reset_password(
+    name: Annotated[str, typer.Argument(help="Username or e-mail address.")],
+    base_url: Annotated[
+        str, typer.Option(envvar="AIMS_BASE_URL", help="Where people open OpenAIMS, for the printed link.")
+    ] = "http://127.0.0.1:8000",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Set the password read from standard input instead.")
+    ] = False,
+    prompt: Annotated[bool, typer.Option("--prompt", help="Set a password typed at a prompt instead.")] = False,
+) -> None:
+    """Print a one-time link to choose a new password, or set one; audited either way."""
+    setup_django()
+    check_database()
+    # Imported once setup_django() has configured Django: these modules load models.
+    from openaims.accounts.services import password_reset_complete, password_reset_link
+    from openaims.tenancy.services import user_for_login
+
+    user = user_for_login(name)
+    if user is None:
+        raise fail(f"no user {name!r}")
+    if password_stdin and prompt:
+        raise fail("use --password-stdin or --prompt, not both")
+    with audit_context(via="cli"):
+        if not (password_stdin or prompt):
+            typer.echo(base_url.rstrip("/") + password_reset_link(user=user))
+            return
+        password = (
+            sys.stdin.readline().rstrip("\r\n")
+            if password_stdin
+            else typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+        )
+        try:
+            password_reset_complete(actor=None, user=user, new_password=password)
+        except ServiceError as exc:
+            raise fail(exc.message) from None
+    typer.echo(f"set a new password for {user.get_username()}")
+
+
 @org_app.command("create")
 def org_create(
     name: str,
@@ -271,10 +328,14 @@ def _organization_ids(org: str | None) -> list[tuple[str, int | None]]:
 
 @audit_app.command("verify")
 def audit_verify(org: Annotated[str | None, typer.Option(help="Organization slug; all chains when omitted.")] = None):
-    """Walk the hash chain(s): OK, or the first broken link and why. Exit code 1 when broken."""
+    """Walk the hash chain(s): OK, or the first broken link and why; then check the database still refuses
+    changes to events. Exit code 1 when a chain is broken or a trigger is missing."""
     setup_django()
     check_database()
+    from django.db import connection
+
     # Imported once setup_django() has configured Django: these modules load models.
+    from openaims.audittrail.append_only import missing_triggers
     from openaims.audittrail.chain import verify_chain
 
     broken = False
@@ -283,7 +344,13 @@ def audit_verify(org: Annotated[str | None, typer.Option(help="Organization slug
         line = result.line().replace(f"chain {result.chain}", slug, 1)
         typer.echo(line)
         broken |= not result.ok
-    raise typer.Exit(1 if broken else 0)
+    missing = missing_triggers(connection)
+    if missing:
+        typer.echo(
+            f"database: the append-only triggers are missing ({', '.join(missing)}): "
+            "UPDATE and DELETE on audit events are not refused"
+        )
+    raise typer.Exit(1 if broken or missing else 0)
 
 
 @audit_app.command("export")
@@ -316,6 +383,48 @@ def audit_export(
         tmp.unlink(missing_ok=True)
         raise fail(f"cannot write {output}: {exc.strerror}") from None
     typer.echo(f"wrote {total} events to {output}")
+
+
+@token_app.command("create")
+def token_create(
+    org: Annotated[str, typer.Option(help="Organization slug.")],
+    user: Annotated[str, typer.Option(help="Username or email of the member the token acts for.")],
+    role: Annotated[str | None, typer.Option(help="The token's role, within the member's (default: theirs).")] = None,
+    expires: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="Days until it expires (default: never).")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="A name to recognise it by (default: 'cli <date>').")] = None,
+) -> None:
+    """Create an API token for a member and print it (stdout carries only the token; it is shown once)."""
+    setup_django()
+    check_database()
+    from django.utils import timezone
+
+    # Imported once setup_django() has configured Django: these modules load models.
+    from openaims.tenancy.models import Organization
+    from openaims.tenancy.selectors import tenant_of
+    from openaims.tenancy.services import api_token_create, user_for_login
+
+    ((slug, pk),) = _organization_ids(org)
+    person = user_for_login(user)
+    if person is None:
+        raise fail(f"no user {user!r}")
+    now = timezone.now()
+    try:
+        # The member's own act, as on their tokens page: the token is capped by their role and audited alike.
+        actor = tenant_of(person, Organization.objects.get(pk=pk))
+        with audit_context(via="cli"):
+            token, raw = api_token_create(
+                actor=actor,
+                name=name or f"cli {now:%Y-%m-%d}",
+                role=role or str(actor.role),
+                expires_at=now + timedelta(days=expires) if expires else None,
+            )
+    except ServiceError as exc:
+        raise fail(exc.message) from None
+    until = f"until {token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "without expiry"
+    typer.echo(f"created token {token.name!r} for {person.get_username()} as {token.role} of {slug}, {until}", err=True)
+    typer.echo(raw)
 
 
 CatalogFiles = Annotated[
@@ -473,15 +582,15 @@ def inventory_import(
     from rich.progress import Progress
 
     # Imported once setup_django() has configured Django: these modules load models.
-    from openaims.inventory.imports import MAX_BYTES, RowsRejected, systems_import
+    from openaims.inventory.imports import RowsRejected, max_bytes, systems_import
     from openaims.tenancy.models import Organization
 
     ((_slug, pk),) = _organization_ids(org)
     organization = Organization.objects.get(pk=pk)
     actor = _cli_actor(organization, as_, Perm.WRITE, "importing")
     try:
-        if file.stat().st_size > MAX_BYTES:
-            raise fail(f"{file} is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into several files")
+        if file.stat().st_size > max_bytes():
+            raise fail(f"{file} is larger than {max_bytes() // (1024 * 1024)} MB; split it into several files")
         content = file.read_bytes()
     except OSError as exc:
         raise fail(f"cannot read {file}: {exc.strerror}") from None
@@ -539,14 +648,14 @@ def inventory_mlflow_sync(
         default = system_by_ref(organization, system) if system else None
         with audit_context(via="cli"), Progress(console=Console(stderr=True), transient=True) as progress:
             progress.add_task("reading the MLflow registry", total=None)
-            # The command runs on the server by whoever operates it: local file stores are fine here.
+            # The command runs on the server by whoever operates it: local stores and any address are fine here.
             report = mlflow_sync(
                 actor=actor,
                 tracking_uri=tracking_uri,
                 registry_uri=registry_uri,
                 mapping=mapping,
                 default_system=default,
-                allow_local_stores=True,
+                on_server=True,
             )
     except ServiceError as exc:
         raise fail(exc.message) from None

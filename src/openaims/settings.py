@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "openaims.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,23 +112,67 @@ CSRF_COOKIE_SECURE = _https
 CSRF_FAILURE_VIEW = "openaims.web.views.csrf_failure"
 if _https:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 3600
+    # One year. Subdomains only when asked: the server does not know what else runs under its name.
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("AIMS_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every HTML response (web/middleware.py): scripts and styles only from our own
+# static files, no inline script, no inline style, no framing. Colours that are data (risk levels) are SVG
+# fills, not style attributes (risk/_swatch.html). Swagger UI at /api/v1/docs works under the same policy.
+AIMS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+# E-mail (password reset): SMTP when AIMS_EMAIL_HOST is set, otherwise printed to the server's console.
+EMAIL_HOST = env_str("AIMS_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("AIMS_EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("AIMS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("AIMS_EMAIL_PASSWORD") or ""
+_email_security = env_str("AIMS_EMAIL_SECURITY", "starttls").strip().lower()
+if _email_security not in {"starttls", "ssl", "none"}:
+    raise ConfigError(f"AIMS_EMAIL_SECURITY must be starttls, ssl or none, not {_email_security!r}")
+EMAIL_USE_TLS = _email_security == "starttls"
+EMAIL_USE_SSL = _email_security == "ssl"
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("AIMS_EMAIL_FROM", "openaims@localhost")
 
 # Request size limits: larger bodies get a 413 (API) or 400 page (web), before anything is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("AIMS_MAX_REQUEST_BYTES", 2 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
-# Login throttling: this many failures for one username or one address within the window locks it.
+# Login throttling (accounts/throttle.py): after MAX_FAILURES failures from one address on one account, or
+# ACCOUNT_MAX_FAILURES on one account from anywhere, the next attempt waits DELAY seconds, doubling with
+# each further failure up to MAX_DELAY; failures are forgotten after WINDOW seconds of quiet.
 AIMS_LOGIN_MAX_FAILURES = env_int("AIMS_LOGIN_MAX_FAILURES", 5, minimum=1)
+AIMS_LOGIN_ACCOUNT_MAX_FAILURES = env_int("AIMS_LOGIN_ACCOUNT_MAX_FAILURES", 20, minimum=1)
+AIMS_LOGIN_DELAY_SECONDS = env_int("AIMS_LOGIN_DELAY_SECONDS", 60, minimum=1)
+AIMS_LOGIN_MAX_DELAY_SECONDS = env_int("AIMS_LOGIN_MAX_DELAY_SECONDS", 3600, minimum=1)
 AIMS_LOGIN_WINDOW_SECONDS = env_int("AIMS_LOGIN_WINDOW_SECONDS", 15 * 60, minimum=1)
+# Password reset links (e-mailed, or printed by `aims user reset-password`) stop working after this long,
+# and as soon as the password changes.
+PASSWORD_RESET_TIMEOUT = env_int("AIMS_PASSWORD_RESET_SECONDS", 24 * 3600, minimum=60)
 AIMS_INVITATION_DAYS = env_int("AIMS_INVITATION_DAYS", 7, minimum=1)
 AIMS_ALLOW_SIGNUP_ORGS = env_bool("AIMS_ALLOW_ORGANIZATION_CREATION", True)
 # MLflow sync from the web or API may read file:/sqlite: stores on this server only when this is on
 # (the CLI, which already runs on the server, always may); remote http(s)/databricks URIs always work.
 AIMS_MLFLOW_LOCAL_STORES = env_bool("AIMS_MLFLOW_LOCAL_STORES", False)
+# Where a web/API MLflow sync may connect (SSRF guard, lib/outbound.py): these hosts only (empty: any host), and
+# only at public addresses unless AIMS_MLFLOW_ALLOW_PRIVATE (an MLflow inside the network). The CLI is not limited.
+AIMS_MLFLOW_ALLOWED_HOSTS = env_list("AIMS_MLFLOW_ALLOWED_HOSTS", [])
+AIMS_MLFLOW_ALLOW_PRIVATE = env_bool("AIMS_MLFLOW_ALLOW_PRIVATE", False)
+
+# Bulk imports (CSV/XLSX), bounded while the file is read: its size, its rows, the characters of one cell, and
+# what an XLSX archive may unpack to (checked against the sizes it declares before any XML is parsed).
+AIMS_IMPORT_MAX_BYTES = env_int("AIMS_IMPORT_MAX_MB", 5, minimum=1) * 1024 * 1024
+AIMS_IMPORT_MAX_ROWS = env_int("AIMS_IMPORT_MAX_ROWS", 5_000, minimum=1)
+AIMS_IMPORT_MAX_CELL_CHARS = env_int("AIMS_IMPORT_MAX_CELL_CHARS", 32_767, minimum=100)  # Excel's own cell limit
+AIMS_IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("AIMS_IMPORT_XLSX_MAX_UNPACKED_MB", 32, minimum=1) * 1024 * 1024
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("AIMS_TIME_ZONE", "UTC")

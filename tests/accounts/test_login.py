@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from openaims.accounts.models import LoginAttempt
+from openaims.accounts.models import ThrottleCounter
 from openaims.audittrail.chain import verify_chain
 from openaims.audittrail.models import AuditEvent
 from tests.conftest import PASSWORD
@@ -19,8 +19,8 @@ from tests.tenancy.rows import nothing_written
 LOGIN = reverse("accounts:login")
 
 
-def log_in(client, username, password=PASSWORD, **extra):
-    return client.post(LOGIN, {"username": username, "password": password, **extra})
+def log_in(client, username, password=PASSWORD, *, remote_addr="127.0.0.1", **extra):
+    return client.post(LOGIN, {"username": username, "password": password, **extra}, REMOTE_ADDR=remote_addr)
 
 
 def logged_in_user_id(client):
@@ -86,13 +86,22 @@ def test_it_records_no_event_for_an_unknown_username(cast, client):
     log_in(client, "nobody-here", "whatever-password")
 
     assert AuditEvent.objects.count() == before
-    assert LoginAttempt.objects.filter(username="nobody-here", succeeded=False).count() == 1
+    assert ThrottleCounter.objects.get(key="login:127.0.0.1|nobody-here").failures == 1
+
+
+def time_passes(seconds):
+    """Move every throttle counter `seconds` into the past, as if that much time had gone by."""
+    for row in ThrottleCounter.objects.all():
+        row.forget_after -= timedelta(seconds=seconds)
+        if row.locked_until:
+            row.locked_until -= timedelta(seconds=seconds)
+        row.save()
 
 
 class TestThrottling:
-    def fail(self, client, times, identifier="alice"):
+    def fail(self, client, times, identifier="alice", remote_addr="127.0.0.1"):
         for _ in range(times):
-            assert log_in(client, identifier, "wrong-password-x").status_code == 400
+            assert log_in(client, identifier, "wrong-password-x", remote_addr=remote_addr).status_code == 400
 
     def test_it_refuses_even_the_right_password_after_too_many_failures(self, cast, client, settings):
         assert settings.AIMS_LOGIN_MAX_FAILURES == 5
@@ -101,7 +110,7 @@ class TestThrottling:
         response = log_in(client, "alice")
 
         assert response.status_code == 429
-        assert b"Too many failed attempts. Try again in 15 minutes." in response.content
+        assert b"Too many failed attempts. Try again in 1 minute." in response.content
         assert logged_in_user_id(client) is None
         assert not global_events("login", cast.users["owner"]).exists()
 
@@ -111,25 +120,46 @@ class TestThrottling:
         assert log_in(client, "alice").status_code == 302
         assert logged_in_user_id(client) == str(cast.users["owner"].pk)
 
-    def test_it_lets_the_person_in_again_once_the_window_has_passed(self, cast, client, settings):
+    def test_it_lets_the_person_in_again_once_the_delay_has_passed(self, cast, client, settings):
         self.fail(client, 5)
         assert log_in(client, "alice").status_code == 429
 
-        LoginAttempt.objects.update(at=timezone.now() - timedelta(seconds=settings.AIMS_LOGIN_WINDOW_SECONDS + 1))
+        time_passes(settings.AIMS_LOGIN_DELAY_SECONDS + 1)
 
         assert log_in(client, "alice").status_code == 302
         assert logged_in_user_id(client) == str(cast.users["owner"].pk)
 
-    def test_it_honours_a_shorter_configured_limit_and_window(self, cast, client, settings):
+    def test_it_doubles_the_delay_with_each_failure_past_the_limit_up_to_the_cap(self, cast, client, settings):
+        settings.AIMS_LOGIN_MAX_DELAY_SECONDS = 5 * 60
+        self.fail(client, 5)
+        minutes = []
+        for _ in range(4):
+            refused = log_in(client, "alice", "wrong-password-x")
+            assert refused.status_code == 429
+            minutes.append(refused.content.decode().split("Try again in ")[1].split(" minute")[0])
+            time_passes(settings.AIMS_LOGIN_MAX_DELAY_SECONDS)  # the delay ends: one more guess, then a longer one
+            assert log_in(client, "alice", "wrong-password-x").status_code == 400
+
+        assert minutes == ["1", "2", "4", "5"]
+
+    def test_it_forgets_failures_after_a_quiet_window(self, cast, client, settings):
+        self.fail(client, 4)
+
+        time_passes(settings.AIMS_LOGIN_WINDOW_SECONDS + 1)
+        self.fail(client, 4)
+
+        assert log_in(client, "alice").status_code == 302
+
+    def test_it_honours_a_shorter_configured_limit_and_delay(self, cast, client, settings):
         settings.AIMS_LOGIN_MAX_FAILURES = 2
-        settings.AIMS_LOGIN_WINDOW_SECONDS = 60
+        settings.AIMS_LOGIN_DELAY_SECONDS = 120
         self.fail(client, 2)
 
         response = log_in(client, "alice")
         assert response.status_code == 429
-        assert b"Too many failed attempts." in response.content
+        assert b"Too many failed attempts. Try again in 2 minutes." in response.content
 
-        LoginAttempt.objects.update(at=timezone.now() - timedelta(seconds=61))
+        time_passes(121)
         assert log_in(client, "alice").status_code == 302
 
     def test_it_writes_nothing_while_locked(self, cast, client):
@@ -151,6 +181,32 @@ class TestThrottling:
         assert log_in(client, "mona").status_code == 302
         assert logged_in_user_id(client) == str(cast.users["manager"].pk)
 
+    def test_a_client_behind_a_shared_address_slows_only_the_accounts_it_guesses_at(self, cast, client, settings):
+        # Before: 20 failures from one address locked every account behind that NAT.
+        for name in ("a1", "a2", "a3", "a4", "a5"):
+            self.fail(client, 5, name)
+        for name in ("nobody", "ghost", "x@example.org"):
+            self.fail(client, 5, name)
+
+        assert log_in(client, "mona").status_code == 302
+        assert logged_in_user_id(client) == str(cast.users["manager"].pk)
+
+    def test_the_attacked_person_still_logs_in_from_another_address(self, cast, client):
+        self.fail(client, 5, remote_addr="203.0.113.9")
+
+        assert log_in(client, "alice", remote_addr="198.51.100.7").status_code == 302
+        assert logged_in_user_id(client) == str(cast.users["owner"].pk)
+
+    def test_guesses_spread_over_many_addresses_delay_the_account(self, cast, client, settings):
+        assert settings.AIMS_LOGIN_ACCOUNT_MAX_FAILURES == 20
+        for n in range(20):
+            self.fail(client, 1, remote_addr=f"203.0.113.{n}")
+
+        response = log_in(client, "alice", remote_addr="198.51.100.7")
+
+        assert response.status_code == 429
+        assert b"Too many failed attempts. Try again in 1 minute." in response.content
+
     def test_a_successful_login_clears_the_earlier_failures(self, cast, client):
         self.fail(client, 4)
         assert log_in(client, "alice").status_code == 302
@@ -160,6 +216,11 @@ class TestThrottling:
         self.fail(client, 4)
         assert log_in(client, "alice").status_code == 302
         assert logged_in_user_id(client) == str(cast.users["owner"].pk)
+
+    def test_successful_logins_never_add_up_to_a_delay(self, cast, client, settings):
+        for _ in range(settings.AIMS_LOGIN_ACCOUNT_MAX_FAILURES + 1):
+            assert log_in(client, "alice", remote_addr="198.51.100.7").status_code == 302
+            client.post(reverse("accounts:logout"))
 
 
 class TestLogout:

@@ -1,10 +1,14 @@
 """Helpers for the audit-trail tests: build a chain through the services, then tamper with it in SQL.
 
-Every tamper helper writes to the table directly (as someone with database access would), never
-through the services, so the chain head is left as the application last wrote it.
+Every tamper helper writes to the table directly, never through the services, so the chain head is left
+as the application last wrote it; and it does so as a superuser must, since the database refuses UPDATE
+and DELETE on audit events: drop the append-only triggers, change the rows, recreate the triggers.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
 from typer.testing import CliRunner
@@ -33,8 +37,35 @@ def build_chain(cast) -> None:
     )
 
 
-def sql(query: str, params=()) -> int:
+def trigger_definitions() -> list[tuple[str, str]]:
+    """(name, CREATE statement) of each trigger on the audit events table, as the database holds them."""
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [TABLE])
+        else:
+            cursor.execute(
+                "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+                "WHERE tgrelid = %s::regclass AND NOT tgisinternal",
+                [TABLE],
+            )
+        return cursor.fetchall()
+
+
+@contextmanager
+def as_superuser() -> Iterator[None]:
+    """What someone who may alter the schema can do: drop the triggers, change rows, put the triggers back."""
+    triggers = trigger_definitions()
+    assert triggers, "the append-only triggers are missing"
+    with connection.cursor() as cursor:
+        for name, _definition in triggers:
+            cursor.execute(f"DROP TRIGGER {name}" + (f" ON {TABLE}" if connection.vendor == "postgresql" else ""))
+        yield
+        for _name, definition in triggers:
+            cursor.execute(definition)
+
+
+def sql(query: str, params=()) -> int:
+    with as_superuser(), connection.cursor() as cursor:
         cursor.execute(query, list(params))
         return cursor.rowcount
 
@@ -49,7 +80,8 @@ def row(org, seq: int) -> AuditEvent:
 
 def edit(org, seq: int, **fields) -> None:
     """Overwrite fields of event `seq` in place, leaving its stored hash alone."""
-    assert AuditEvent.objects.filter(organization=org, seq=seq).update(**fields) == 1
+    with as_superuser():
+        assert AuditEvent.objects.filter(organization=org, seq=seq).update(**fields) == 1
 
 
 def content_hash(event: AuditEvent) -> str:

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +38,7 @@ def free_port() -> int:
 def test_it_lists_every_command_in_help(tmp_path):
     result = aims("--help", data_dir=tmp_path)
     assert result.returncode == 0
-    for command in ["demo", "serve", "migrate", "createuser", "version", "audit", "org"]:
+    for command in ["demo", "serve", "migrate", "createuser", "version", "audit", "org", "user"]:
         assert command in result.stdout
 
 
@@ -171,7 +172,7 @@ def test_it_serves_the_demo_with_a_real_server(demo_dir):
     def fetch(path: str) -> bytes:
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
                     assert response.status == 200
                     return response.read()
             except urllib.error.HTTPError:
@@ -188,3 +189,53 @@ def test_it_serves_the_demo_with_a_real_server(demo_dir):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@DEMO
+@pytest.mark.skipif(sys.platform == "win32" or not Path("/proc").is_dir(), reason="gunicorn and /proc: Linux")
+def test_it_serves_with_several_worker_processes(demo_dir):
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AIMS_")}
+    environment.update(AIMS_DATA_DIR=str(demo_dir), AIMS_SECRET_KEY=SECRET)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "openaims.cli", "serve", "--port", str(port), "--workers", "2", "--threads", "2"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
+                    assert response.status == 200
+                    assert "Log in to OpenAIMS" in response.read().decode()
+                    break
+            except urllib.error.HTTPError:
+                raise
+            except OSError:
+                assert process.poll() is None, process.stderr.read()
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.3)
+        while len(children_of(process.pid)) < 2:  # the second worker may still be starting
+            assert time.monotonic() < deadline, f"workers: {children_of(process.pid)}"
+            time.sleep(0.2)
+        assert len(children_of(process.pid)) == 2
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=40)
+    assert "(gunicorn, 2 workers x 2 threads)" in out
+    assert process.returncode == 0, err

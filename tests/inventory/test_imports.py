@@ -217,7 +217,7 @@ def test_names_of_another_organization_do_not_collide(cast):
         (b"%PDF-1.7\n\x00\x01binary", "not a spreadsheet"),
         ("name,purpose\nCaf\xe9,x\n".encode("latin-1"), "neither UTF-8 text nor an XLSX"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Excel .xls files are not supported"),
-        (b"PK\x03\x04not really a zip", "not a readable XLSX workbook"),
+        (b"PK\x03\x04not really a zip", "this file is not a valid workbook: it is not a complete ZIP archive"),
         (b"name,purpose,role,technique,colour\nA,B,provider,ml,red\n", "unknown column(s) 'colour'"),
         (b"name,purpose\nA,B\n", "the file has no role, technique columns (required)"),
         (b"name,purpose,role,technique,,\nA,B,provider,ml,,stray\n", "column F has values but no name"),
@@ -233,11 +233,11 @@ def test_it_refuses_a_file_it_cannot_use_in_one_clear_line(cast, content, messag
     assert names(cast) == []
 
 
-def test_it_refuses_files_over_the_size_and_row_limits(cast, monkeypatch):
+def test_it_refuses_files_over_the_size_and_row_limits(cast, settings):
     with pytest.raises(ServiceError, match="larger than 5 MB"):
-        run(cast, b"name\n" + b"x" * imports.MAX_BYTES)
+        run(cast, b"name\n" + b"x" * imports.max_bytes())
 
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    settings.AIMS_IMPORT_MAX_ROWS = 3
     rows = [[f"S{i}", "Does", "provider", "ml", "low"] for i in range(4)]
     with pytest.raises(ServiceError, match="more than 3 rows"):
         run(cast, csv_bytes(*rows))

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 
-from openaims.accounts.models import LoginAttempt
+from openaims.accounts.models import ThrottleCounter
 from openaims.audittrail.models import AuditChainHead, AuditEvent
 from openaims.comments.models import Comment
 from openaims.tenancy.models import ApiToken, Invitation, Membership, Organization
@@ -22,7 +22,7 @@ def row_counts() -> dict[str, int]:
         Invitation,
         ApiToken,
         Comment,
-        LoginAttempt,
+        ThrottleCounter,
     ]
     return {model._meta.label: model.objects.count() for model in models}
 

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+
+from openaims.accounts.models import User
+from openaims.accounts.services import password_reset_complete, password_reset_requested
 
 
 class LoginForm(forms.Form):
@@ -47,3 +51,35 @@ class SignupForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("password2"):
             self.add_error("password2", "the two passwords differ")
         return data
+
+
+class ResetRequestForm(PasswordResetForm):
+    """Django's reset request: mails a link to each active account with that address, and says the same either way."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        super().send_mail(
+            subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name
+        )
+        password_reset_requested(user=context["user"])
+
+
+if TYPE_CHECKING:
+    _SetPasswordForm = SetPasswordForm[User]  # generic in django-stubs only
+else:
+    _SetPasswordForm = SetPasswordForm
+
+
+class ResetPasswordForm(_SetPasswordForm):
+    """Django's new-password form (two fields, the validators), saved through the service so it is audited."""
+
+    def save(self, commit: bool = True) -> User:
+        password_reset_complete(actor=self.user, user=self.user, new_password=self.cleaned_data["new_password1"])
+        return self.user

@@ -1,4 +1,4 @@
-"""People who use OpenAIMS, and the record of login attempts used for throttling."""
+"""People who use OpenAIMS, and the counters that slow down password guessing."""
 
 from __future__ import annotations
 
@@ -20,16 +20,17 @@ class User(AbstractUser):
         return self.full_name or self.username
 
 
-class LoginAttempt(models.Model):
-    """A failed or successful login, per username and address, for throttling and the security log."""
+class ThrottleCounter(models.Model):
+    """Recent failures counted against one key (an address and account pair, an account, a reset address).
 
-    username = models.CharField(max_length=150, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    succeeded = models.BooleanField(default=False)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    One row per key, locked while it is counted, so parallel attempts cannot all slip under the limit.
+    A row whose `forget_after` has passed counts as empty and may be deleted.
+    """
 
-    class Meta:
-        indexes = [models.Index(fields=["ip_address", "at"], name="login_attempt_ip_at")]
+    key = models.CharField(max_length=400, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    forget_after = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
-        return f"{'ok' if self.succeeded else 'failed'} login {self.username} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.key}: {self.failures} failures"

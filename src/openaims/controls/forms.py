@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from openaims.catalog.models import CatalogNode
 from openaims.controls.models import Applicability, ImplementationStatus
+from openaims.lib.uris import WebURLField
 
 NOBODY = ("", "— nobody yet —")
 
@@ -88,7 +89,7 @@ class RequirementLinkForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     title = forms.CharField(max_length=200)
-    url = forms.URLField(required=False, max_length=500, label="Link", assume_scheme="https")
+    url = WebURLField(required=False, max_length=500, label="Link")
     collected_at = forms.DateField(required=False, label="Collected on", widget=forms.DateInput(attrs={"type": "date"}))
     valid_until = forms.DateField(
         required=False,

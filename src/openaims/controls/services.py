@@ -28,6 +28,7 @@ from openaims.controls.models import (
 )
 from openaims.controls.selectors import soa_rows
 from openaims.lib.errors import Conflict, ServiceError, full_clean_or_raise
+from openaims.lib.uris import check_web_url
 from openaims.signoff.services import signoff_request, validate_approver
 from openaims.tenancy.models import Tenant
 from openaims.tenancy.numbering import next_number
@@ -245,6 +246,7 @@ def evidence_create(
     title = title.strip()
     if not title:
         raise ServiceError("evidence needs a title", field="title")
+    url = check_web_url(url, "url", label="link")  # shown as a link: http(s) only
     collected_at = collected_at or timezone.localdate()
     if valid_until is not None and valid_until < collected_at:
         raise ServiceError("'valid until' cannot be before the collection date", field="valid_until")

@@ -12,11 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from openaims.audittrail.services import record_event
 from openaims.inventory.models import AISystem
@@ -29,12 +32,21 @@ from openaims.inventory.services import (
 )
 from openaims.inventory.vocabulary import vocabulary
 from openaims.lib.errors import ServiceError
+from openaims.lib.workbook import sheet_rows
 from openaims.tenancy.models import Membership, Tenant
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5_000
-# A sheet whose formatting reaches far below its data yields empty rows; this many in a row ends it.
-EMPTY_RUN_ENDS_SHEET = 1_000
+# The register has fewer than 20 columns; a row with values past this many is not a list of AI systems.
+MAX_COLUMNS = 200
+
+
+def max_bytes() -> int:
+    """The largest file an import takes (AIMS_IMPORT_MAX_MB); callers refuse bigger uploads before reading."""
+    return settings.AIMS_IMPORT_MAX_BYTES
+
+
+def max_rows() -> int:
+    return settings.AIMS_IMPORT_MAX_ROWS
+
 
 # The register's fields in the order the template shows them.
 COLUMNS = (
@@ -197,25 +209,38 @@ def _cell_text(value) -> str:
 
 
 def _collect(records, *, where: str) -> Table:
-    """Header and non-blank rows from an iterator of cell lists, numbering rows from 1 (the header)."""
+    """Header and non-blank rows from an iterator of cell lists, numbering rows from 1 (the header).
+
+    Rows and cells are bounded as they stream (AIMS_IMPORT_MAX_ROWS, AIMS_IMPORT_MAX_CELL_CHARS), so a
+    file never holds more in memory than an import can use. Blank rows are skipped, never an end: data
+    below a gap is read like any other.
+    """
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
-    empty_run = 0
+    limit, cell_chars = max_rows(), settings.AIMS_IMPORT_MAX_CELL_CHARS
     for number, record in enumerate(records, start=1):
+        if len(record) > MAX_COLUMNS:
+            # A cell far to the right widens every row to it; the blank tail is dropped (counted in C, not looped).
+            tail = tuple(record[MAX_COLUMNS:])
+            if tail.count(None) + tail.count("") != len(tail):
+                raise _refuse(f"row {number} has values beyond column {column_letter(MAX_COLUMNS - 1)}")
+            record = record[:MAX_COLUMNS]
         cells = [_cell_text(v) for v in record]
+        for index, text in enumerate(cells):
+            if len(text) > cell_chars:
+                raise _refuse(
+                    f"cell {column_letter(index)}{number} has more than {cell_chars:,} characters, "
+                    "more than any field of the register holds"
+                )
         if header is None:
             if not any(cells):
                 raise _refuse(f"the first row of the {where} must be the header (the column names); it is empty")
             header = cells
             continue
         if not any(cells):
-            empty_run += 1
-            if empty_run >= EMPTY_RUN_ENDS_SHEET:
-                break
             continue
-        empty_run = 0
-        if len(rows) >= MAX_ROWS:
-            raise _refuse(f"the file has more than {MAX_ROWS:,} rows; split it into several files")
+        if len(rows) >= limit:
+            raise _refuse(f"the file has more than {limit:,} rows; split it into several files")
         rows.append((number, cells))
     if header is None:
         raise _refuse("the file is empty")
@@ -242,35 +267,28 @@ def _read_csv(content: bytes) -> Table:
 
 
 def _read_xlsx(content: bytes) -> Table:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
+    rows = sheet_rows(content, unpacked_bytes=settings.AIMS_IMPORT_XLSX_MAX_UNPACKED_BYTES)
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise _refuse("the file is not a readable XLSX workbook; save it again as .xlsx or CSV") from None
-    try:
-        if not workbook.worksheets:
-            raise _refuse("the workbook has no sheet")
-        sheet = workbook.worksheets[0]
-        try:
-            return _collect(sheet.iter_rows(values_only=True), where=f"sheet {sheet.title!r}")
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-            raise _refuse(f"the workbook cannot be read: {exc}") from None
+        return _collect(rows, where="first sheet")
     finally:
-        workbook.close()
+        rows.close()  # the workbook is closed even when a limit stops the reading early
 
 
-def read_table(content: bytes) -> Table:
-    """Rows of a CSV (UTF-8, "," ";" or tab) or of the first sheet of an XLSX workbook, told apart by content."""
-    if len(content) > MAX_BYTES:
-        raise _refuse(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into several files")
+def read_table(content: bytes, file_name: str = "") -> Table:
+    """Rows of a CSV (UTF-8, "," ";" or tab) or of the first sheet of an XLSX workbook, told apart by content.
+
+    A file named .xlsx is read as a workbook whatever it holds, so a renamed file gets the workbook's
+    error rather than a guess.
+    """
+    limit = max_bytes()
+    if len(content) > limit:
+        raise _refuse(f"the file is larger than {limit // (1024 * 1024)} MB; split it into several files")
     if not content.strip():
         raise _refuse("the file is empty")
-    if content.startswith(b"PK\x03\x04"):
-        return _read_xlsx(content)
     if content.startswith(b"\xd0\xcf\x11\xe0"):
         raise _refuse("old Excel .xls files are not supported; save it as .xlsx or CSV (UTF-8)")
+    if content.startswith(b"PK\x03\x04") or file_name.lower().endswith((".xlsx", ".xlsm")):
+        return _read_xlsx(content)
     return _read_csv(content)
 
 
@@ -463,7 +481,7 @@ def systems_import(
     the writes, and rolls them back. `progress(done, total)` is called as rows are written.
     """
     organization = actor.organization
-    table = read_table(content)
+    table = read_table(content, file_name)
     columns = _columns(table, update_existing=update_existing)
     if not table.rows:
         raise _refuse("the file has a header but no rows to import")
@@ -550,10 +568,6 @@ def template_csv() -> bytes:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "AI systems"
@@ -572,7 +586,7 @@ def template_xlsx() -> bytes:
             validation = DataValidation(type="list", formula1=f'"{",".join(keys)}"', allow_blank=True)
             validation.showErrorMessage = False
             letter = column_letter(index)
-            validation.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+            validation.add(f"{letter}2:{letter}{max_rows() + 1}")
             sheet.add_data_validation(validation)
 
     allowed = workbook.create_sheet("Allowed values")

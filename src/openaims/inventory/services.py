@@ -16,6 +16,7 @@ from openaims.audittrail.services import Action, EventSpec, diff, fk_label, reco
 from openaims.inventory.models import AIModel, AISystem, Component, Dataset, Resource, Supplier
 from openaims.inventory.vocabulary import lifecycle, vocabulary
 from openaims.lib.errors import Conflict, ServiceError
+from openaims.lib.uris import check_location
 from openaims.tenancy.models import Membership, Tenant
 from openaims.tenancy.numbering import next_number, next_numbers
 from openaims.tenancy.selectors import check_member
@@ -293,6 +294,8 @@ def _clean_part_values(model: type, organization, values: Mapping[str, Any], *, 
             if len(text) > limit:
                 raise ServiceError(f"{field} is longer than {limit} characters", field=field)
             cleaned[field] = text
+    if "uri" in cleaned:
+        cleaned["uri"] = check_location(cleaned["uri"], "uri", label="location")  # shown as text, still never file:
     for field, terms in spec["terms"].items():
         if field in values:
             value = (values[field] or "").strip()

@@ -42,6 +42,13 @@ class Forbidden(ServiceError):
     code = "forbidden"
 
 
+class Throttled(ServiceError):
+    """Too many attempts in a short time (login, password reset); the message says when to try again."""
+
+    status = 429
+    code = "throttled"
+
+
 def full_clean_or_raise(obj: Model, exclude: Iterable[str] | None = None) -> None:
     """Run the model's validation; report its first problem as a ServiceError naming the field."""
     try:

@@ -19,12 +19,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 # What a cell of an exported table may hold (openpyxl writes each of these natively).
 CellValue = str | int | float | Decimal | datetime.date | None
 
-# Spreadsheet programs run a CSV cell starting with one of these as a formula ("CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheet programs run a CSV cell starting with one of these as a formula ("CSV injection"); some read the
+# fullwidth forms (U+FF1D, U+FF0B, U+FF0D, U+FF20) as their ASCII twins, and some skip leading blanks first.
+_FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_GUARDED_START = ("'", "\t", "\r", "\n")
 
 
-def _csv_safe(value: CellValue) -> CellValue:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+def csv_safe(value: CellValue) -> CellValue:
+    """Text a spreadsheet would run, with an apostrophe in front. Text that already starts with an apostrophe
+    gets one too, so removing exactly one leading apostrophe always gives back what was written."""
+    if isinstance(value, str) and (value.startswith(_GUARDED_START) or value.lstrip().startswith(_FORMULA_START)):
         return "'" + value
     return value
 
@@ -35,7 +39,7 @@ def table_csv(header: Sequence[str], body: Iterable[Sequence[CellValue]]) -> byt
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
     for values in body:
-        writer.writerow([_csv_safe(v) for v in values])
+        writer.writerow([csv_safe(v) for v in values])
     return buffer.getvalue().encode("utf-8")
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from openaims.accounts.models import User
 from openaims.audittrail.services import record_event
 from openaims.lib.errors import Conflict, Forbidden, ServiceError
+from openaims.lib.uris import check_site_path
 from openaims.signoff import registry
 from openaims.signoff.models import SignOffRequest, SignOffStatus
 from openaims.tenancy.models import Membership, Organization, Tenant
@@ -75,6 +76,7 @@ def signoff_request(
     requester = actor.person("asking for a sign-off")
     validate_approver(organization=organization, requester=requester, approver=approver)
     comment = _comment(comment)
+    subject_url = check_site_path(subject_url, "subject_url")  # the decision redirects there: this site only
     with transaction.atomic():
         if SignOffRequest.objects.filter(
             organization=organization,

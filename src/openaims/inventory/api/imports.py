@@ -79,9 +79,9 @@ def systems_import(
     tenant = tenant_for(request, org, Perm.WRITE)
     if file is None:
         raise ServiceError("attach the CSV or XLSX file as the multipart form field 'file'", field="file")
-    if file.size and file.size > imports.MAX_BYTES:
+    if file.size and file.size > imports.max_bytes():
         raise ServiceError(
-            f"the file is larger than {imports.MAX_BYTES // (1024 * 1024)} MB; split it into several files",
+            f"the file is larger than {imports.max_bytes() // (1024 * 1024)} MB; split it into several files",
             field="file",
             code="too_large",
         )
@@ -101,7 +101,9 @@ def systems_import(
     summary="Sync models from an MLflow model registry",
     description="Owners and managers. Each registered model version becomes a model of its target system "
     "(mapping, else the model's `openaims.system` tag, else `system`); a second run updates, never duplicates. "
-    "Only http(s) and databricks URIs unless the server sets AIMS_MLFLOW_LOCAL_STORES=1.",
+    "Only http(s) and databricks URIs unless the server sets AIMS_MLFLOW_LOCAL_STORES=1; the server connects only "
+    "to the hosts AIMS_MLFLOW_ALLOWED_HOSTS lists (none listed: any) at public addresses, unless "
+    "AIMS_MLFLOW_ALLOW_PRIVATE=true. A failed read names the HTTP status, never the remote answer.",
 )
 def systems_mlflow_sync(request, org: str, payload: MlflowSyncIn):
     tenant = tenant_for(request, org, Perm.APPROVE)

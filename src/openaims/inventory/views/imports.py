@@ -30,8 +30,6 @@ TEMPLATES = {
 class ImportForm(forms.Form):
     file = forms.FileField(
         label="CSV or XLSX file",
-        help_text=f"First row: the column names. Up to {imports.MAX_ROWS:,} rows and "
-        f"{imports.MAX_BYTES // (1024 * 1024)} MB. A blank cell leaves the field as it is.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
     update_existing = forms.BooleanField(
@@ -42,6 +40,13 @@ class ImportForm(forms.Form):
     dry_run = forms.BooleanField(
         required=False, label="Check only", help_text="Check every row and show what would happen; write nothing."
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            f"First row: the column names. Up to {imports.max_rows():,} rows and "
+            f"{imports.max_bytes() // (1024 * 1024)} MB. A blank cell leaves the field as it is."
+        )
 
 
 @tenant_view(Perm.WRITE)
@@ -54,8 +59,8 @@ def import_view(request):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            if upload.size > imports.MAX_BYTES:
-                form.add_error("file", f"the file is larger than {imports.MAX_BYTES // (1024 * 1024)} MB")
+            if upload.size > imports.max_bytes():
+                form.add_error("file", f"the file is larger than {imports.max_bytes() // (1024 * 1024)} MB")
             else:
                 try:
                     report = imports.systems_import(

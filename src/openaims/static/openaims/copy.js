@@ -1,5 +1,6 @@
 // Copy buttons: <button data-copy="ID"> copies the value of the element with that id; inputs marked
-// data-select-on-focus select their whole value. Served as a file: pages carry no inline script.
+// data-select-on-focus select their whole value; links marked data-history-back go back a page (their href
+// is the fallback). Served as a file: the Content-Security-Policy allows no inline script or javascript: URL.
 (function () {
   "use strict";
   function copy(button) {
@@ -24,7 +25,9 @@
   }
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-copy]");
-    if (button) { event.preventDefault(); copy(button); }
+    if (button) { event.preventDefault(); copy(button); return; }
+    var back = event.target.closest("a[data-history-back]");
+    if (back && window.history.length > 1) { event.preventDefault(); window.history.back(); }
   });
   document.addEventListener("focusin", function (event) {
     if (event.target.matches && event.target.matches("[data-select-on-focus]")) event.target.select();
