@@ -329,6 +329,7 @@ NOT_TENANT_SCOPED = {
     "accounts:login",
     "accounts:logout",
     "accounts:password",
+    "web:styleguide",  # staff or AIMS_DEBUG only, no organization: tests/web/test_styleguide.py
     "accounts:password_reset",  # tests/accounts/test_password_reset.py
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",

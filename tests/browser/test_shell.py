@@ -34,7 +34,9 @@ def assert_assets_loaded(page) -> None:
         "[...document.styleSheets].filter(s => { try { return s.cssRules.length > 0 } catch (e) "
         "{ return false } }).map(s => s.href)"
     )
-    assert any(href and href.endswith("/static/openaims/app.css") for href in sheets), f"app.css not applied: {sheets}"
+    for layer in ("tokens", "base", "components", "utilities", "app"):
+        applied = any(href and href.endswith(f"/static/openaims/{layer}.css") for href in sheets)
+        assert applied, f"{layer}.css not applied"
     assert page.evaluate("typeof window.htmx === 'object'"), "htmx did not load from /static/openaims/"
 
 

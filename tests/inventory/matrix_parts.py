@@ -87,7 +87,7 @@ WEB_ENDPOINTS = [
                 lambda c, kind=kind: reverse("inventory:part_create", args=[c.org.slug, system_pk(c), kind]),
                 WRITERS,
                 data=lambda c, kind=kind: NEW_PART[kind],
-                redirect=SYSTEM_PAGE + "#parts",
+                redirect=SYSTEM_PAGE + "parts/",
                 effect=exists(PART_MODELS[kind], system__name="Credit scoring", name=NEW_PART[kind]["name"]),
             ),
             Endpoint("inventory:part_detail", "GET", part_page("part_detail", kind), EVERYONE),
@@ -108,7 +108,7 @@ WEB_ENDPOINTS = [
                 "POST",
                 part_page("part_delete", kind),
                 WRITERS,
-                redirect=SYSTEM_PAGE + "#parts",
+                redirect=SYSTEM_PAGE + "parts/",
                 effect=both(gone(PART_MODELS[kind], name=f"A {kind}"), exists(AISystem, name="Credit scoring")),
             ),
         )
@@ -119,7 +119,7 @@ WEB_ENDPOINTS = [
         lambda c: reverse("inventory:system_control_link", args=[c.org.slug, system_pk(c)]),
         WRITERS,
         data=lambda c: {"control": a_control(c)},
-        redirect=SYSTEM_PAGE + "#controls",
+        redirect=SYSTEM_PAGE + "controls/",
         effect=exists(ControlSystem, control__ref_id="ORG-1", system__name="Credit scoring"),
     ),
     Endpoint(

@@ -70,6 +70,11 @@ WEB_ENDPOINTS = [
         data=lambda c: {"name": "Credit-scoring model", "purpose": ""},
     ),
     Endpoint("inventory:system", "GET", page("system", system_pk), EVERYONE),
+    # The system page's other tabs (overview is inventory:system), each its own URL.
+    *[
+        Endpoint(f"inventory:system_{tab}", "GET", page(f"system_{tab}", system_pk), EVERYONE)
+        for tab in ("parts", "controls", "risks", "assessments", "history")
+    ],
     Endpoint("inventory:system_edit", "GET", page("system_edit", system_pk), WRITERS),
     Endpoint(
         "inventory:system_edit",

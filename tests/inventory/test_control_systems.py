@@ -181,7 +181,7 @@ def test_it_links_a_control_from_the_system_page(cast, client_for, system):
     url = reverse("inventory:system_control_link", args=["acme", system.pk])
     response = client_for(cast.users["contributor"]).post(url, {"control": control.pk})
     assert response.status_code == 302
-    assert response["Location"] == reverse("inventory:system", args=["acme", system.pk]) + "#controls"
+    assert response["Location"] == reverse("inventory:system_controls", args=["acme", system.pk])
     assert ControlSystem.objects.filter(control=control, system=system).exists()
     assert len(events(control, "link_system")) == 1
 
@@ -231,7 +231,7 @@ def test_the_soa_page_and_its_exports_show_the_systems(cast, client_for):
     linked_soa(cast)
     client = client_for(cast.users["viewer"])
     page = client.get(reverse("controls:soa", args=["acme"])).content.decode()
-    assert "<th>AI systems</th>" in page and "AIS-2 Support chatbot" in page
+    assert ">AI systems</th>" in page and "AIS-2 Support chatbot" in page
 
     csv_rows = list(
         csv.DictReader(io.StringIO(client.get(reverse("controls:soa_export", args=["acme", "csv"])).content.decode()))

@@ -339,8 +339,7 @@ def test_it_shows_a_system_with_its_register_fields(cast, client_for, register):
     assert "Human on the loop" in html and "EU, UK" in html and "Alice Owner" in html and "Provider" in html
     for group in ("purpose", "people", "technique", "deployment", "personal-data"):
         assert f'data-testid="group-{group}"' in html
-    history = reverse("audittrail:history", args=["acme", "inventory.aisystem", system.pk])
-    assert history in html
+    assert page("system_history", system.pk) in html  # the History tab
     assert 'data-testid="edit-system"' not in html  # viewers do not edit
     assert 'data-testid="delete-system"' not in html
 
@@ -368,7 +367,9 @@ def test_it_hides_a_system_of_another_organization(cast, client_for):
     assert AISystem.objects.filter(pk=other.pk).exists()
 
 
-SYSTEM_PAGE_QUERIES = 16  # register fields + classification, life-cycle, parts, controls, card, risks, impact panels
+# Each tab builds only its own panels. Overview: register fields + classification, life-cycle and card panels;
+# parts: the four part tables; both after the shell's queries (session, user, membership, navigation).
+SYSTEM_TAB_QUERIES = {"system": 8, "system_parts": 9}  # all tabs together: 16 before the tabs
 
 
 def test_the_system_page_costs_the_same_with_many_parts(cast, client_for):
@@ -376,7 +377,7 @@ def test_the_system_page_costs_the_same_with_many_parts(cast, client_for):
 
     client = client_for(cast.users["owner"])
     supplier = supplier_create(actor=cast.tenant("owner"), name="Vendor")
-    counts = []
+    counts: list[tuple[str, int]] = []
     for parts in (1, 10):
         system = make_system(cast, name=f"System with {parts}")
         for n in range(parts):
@@ -384,11 +385,12 @@ def test_the_system_page_costs_the_same_with_many_parts(cast, client_for):
             part_create(actor=cast.tenant("owner"), system=system, kind="dataset", name=f"d{n}", source="x")
             part_create(actor=cast.tenant("owner"), system=system, kind="component", name=f"c{n}", supplier=supplier)
             part_create(actor=cast.tenant("owner"), system=system, kind="resource", name=f"r{n}")
-        client.get(page("system", system.pk))  # warm-up
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(page("system", system.pk)).status_code == 200
-        counts.append(len(queries))
-    assert counts[0] == counts[1] == SYSTEM_PAGE_QUERIES, counts
+        for tab in SYSTEM_TAB_QUERIES:
+            client.get(page(tab, system.pk))  # warm-up
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(page(tab, system.pk)).status_code == 200
+            counts.append((tab, len(queries)))
+    assert counts == list(SYSTEM_TAB_QUERIES.items()) * 2, counts
 
 
 # --- Editing ----------------------------------------------------------------------------------------
@@ -551,3 +553,27 @@ def test_it_gives_every_register_object_a_history_page_linking_back(cast, client
         assert url.encode() in response.content, label
     other = make_system(cast, org=cast.other_org)
     assert client.get(reverse("audittrail:history", args=["acme", "inventory.aisystem", other.pk])).status_code == 404
+
+
+def test_each_system_tab_is_a_page_and_htmx_gets_only_the_tab_region(cast, client_for, register):
+    system = register["credit"]
+    client = client_for(cast.users["viewer"])
+    for tab, marker in (
+        ("system", 'data-testid="group-purpose"'),
+        ("system_parts", 'data-testid="parts-panel"'),
+        ("system_controls", 'data-testid="controls-panel"'),
+        ("system_risks", 'data-testid="system-risks"'),
+        ("system_assessments", 'data-testid="system-impact"'),
+        ("system_history", 'data-testid="system-history"'),
+    ):
+        full = client.get(page(tab, system.pk))
+        html = full.content.decode()
+        assert full.status_code == 200 and marker in html and "<html" in html, tab
+        assert html.count('aria-current="page" data-tab=') == 1, tab
+        fragment = client.get(page(tab, system.pk), headers={"HX-Request": "true"})
+        body = fragment.content.decode()
+        assert marker in body and "<html" not in body and 'id="system-tabs"' in body, tab
+        assert "HX-Request" in fragment["Vary"], tab
+    # The overview no longer builds the other tabs' panels.
+    overview = client.get(page("system", system.pk)).content.decode()
+    assert 'data-testid="parts-panel"' not in overview and 'data-testid="system-risks"' not in overview

@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from openaims.audittrail import registry
 from openaims.audittrail.chain import verify_chain
+from openaims.audittrail.history import history_context
 from openaims.audittrail.selectors import EventFilter, distinct_values, events_for_organization, export_jsonl
-from openaims.comments.forms import CommentForm
-from openaims.comments.models import Comment
 from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
 from openaims.tenancy.access import TenantRequest, tenant_view
@@ -52,19 +51,6 @@ def verify_view(request: TenantRequest) -> HttpResponseBase:
 @tenant_view(Perm.READ)
 def history_view(request: TenantRequest, object_type: str, object_id: str) -> HttpResponseBase:
     """The history of one object: every audit event filed under it, and its comments."""
-    tenant = request.tenant
-    kind, obj = registry.resolve(tenant, object_type, object_id)
-    events = events_for_organization(tenant.organization, EventFilter(object_type=kind.label, object_id=str(obj.pk)))
-    page = paginate(request, events, per_page=50)
-    registry.label_events(page.object_list)
-    comments = Comment.objects.for_object(tenant.organization, kind.label, obj.pk).select_related("author")
-    context = {
-        "kind": kind,
-        "obj": obj,
-        "page": page,
-        "comments": comments,
-        "object_url": kind.url(tenant, obj) if kind.url else None,
-        "comment_form": CommentForm() if tenant.can(Perm.COMMENT) else None,
-    }
+    context = history_context(request, request.tenant, object_type, object_id)
     template = "audittrail/_history.html" if is_htmx(request) else "audittrail/history.html"
     return render(request, template, context)

@@ -31,7 +31,7 @@ class ImpactConfig(AppConfig):
             actions={"submit": "Submitted for approval", "approve": "Approved", "return": "Returned"},
             resolve=lambda field: impact_catalog().field_label(field),
         )
-        panels.register("impact", "impact/_system_impact_panel.html", system_impact_panel, order=20)
+        panels.register("impact", "impact/_system_impact_panel.html", system_impact_panel, order=20, tab="assessments")
         nav.register(
             "8",
             "Impact assessments",

@@ -34,7 +34,7 @@ class RiskConfig(AppConfig):
         nav.register("6", "Risk criteria", lambda t: reverse("risk:criteria", args=slug(t)), clause="6.1.1", order=5)
         nav.register("6", "Risk register", lambda t: reverse("risk:register", args=slug(t)), clause="6.1.2", order=10)
         self._register_gate_item()
-        panels.register("risks", "risk/_system_risks_panel.html", system_risks_panel, order=10)
+        panels.register("risks", "risk/_system_risks_panel.html", system_risks_panel, order=10, tab="risks")
         reasons.register_treatment("risk", control_treatments)
 
     @staticmethod

@@ -251,6 +251,12 @@ ROLE_CHOICES = [
 ]
 
 
+def _name_controls(form: forms.Form) -> None:
+    """The criteria page lays its fields out in tables, without <label>s: each control is named by its label."""
+    for field in form.fields.values():
+        field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
 class CriteriaForm(forms.Form):
     """The next criteria version, on the current version's scale sizes and levels.
 
@@ -326,9 +332,12 @@ class CriteriaForm(forms.Form):
             cells = []
             for ci in range(1, m + 1):
                 name = f"cell_{li}_{ci}"
-                self.fields[name] = forms.ChoiceField(choices=level_choices, label=f"L{li} C{ci}")
+                self.fields[name] = forms.ChoiceField(
+                    choices=level_choices, label=f"Level at likelihood {li}, consequence {ci}"
+                )
                 cells.append(self[name])
             self.matrix_rows.append((li, cells))
+        _name_controls(self)
 
     def content(self) -> dict:
         """The draft's criteria as a dict for `parse_criteria` (the service checks it)."""

@@ -7,6 +7,7 @@ from openaims.audittrail.models import AuditEvent
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.models import Membership
 from openaims.tenancy.roles import Perm
+from openaims.web import tiles
 
 
 @login_required
@@ -24,25 +25,12 @@ def home_view(request):
 
 @tenant_view(Perm.READ)
 def dashboard_view(request):
-    """Where the AIMS stands: the first figures; later capabilities add their own panels."""
+    """Where the AIMS stands: the tiles apps register (web.tiles), then recent activity for those who may see it."""
     tenant = request.tenant
-    org = tenant.organization
-    members_by_role: dict[str, int] = {}
-    for role in Membership.objects.filter(organization=org).values_list("role", flat=True):
-        members_by_role[role] = members_by_role.get(role, 0) + 1
     recent = []
     if tenant.can(Perm.AUDIT_LOG):
-        recent = list(AuditEvent.objects.for_organization(org).order_by("-seq")[:10])
-    return render(
-        request,
-        "web/dashboard.html",
-        {
-            "members_total": sum(members_by_role.values()),
-            "members_by_role": sorted(members_by_role.items()),
-            "events_total": AuditEvent.objects.for_organization(org).count() if tenant.can(Perm.AUDIT_LOG) else None,
-            "recent": recent,
-        },
-    )
+        recent = list(AuditEvent.objects.for_organization(tenant.organization).order_by("-seq")[:10])
+    return render(request, "web/dashboard.html", {"tiles": tiles.build_all(tenant), "recent": recent})
 
 
 def csrf_failure(request, reason: str = ""):

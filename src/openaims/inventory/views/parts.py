@@ -59,8 +59,9 @@ class PartKindConverter:
 register_converter(PartKindConverter, "partkind")
 
 
-def _system_url(system, anchor: str = "parts") -> str:
-    return reverse("inventory:system", args=[system.organization.slug, system.pk]) + f"#{anchor}"
+def _system_url(system, tab: str = "parts") -> str:
+    """The system page's tab that lists what was changed (parts or controls)."""
+    return reverse(f"inventory:system_{tab}", args=[system.organization.slug, system.pk])
 
 
 def _part_url(part, kind: str, name: str = "part_detail") -> str:

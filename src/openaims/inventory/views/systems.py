@@ -11,8 +11,10 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from openaims.audittrail.history import history_context
 from openaims.inventory import card, panels, services
 from openaims.inventory.access import get_system_for_tenant
 from openaims.inventory.duplicates import similar_systems
@@ -36,6 +38,7 @@ from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.htmx import is_htmx
 from openaims.lib.pagination import paginate, query_without_page
+from openaims.lib.tabs import tab_list
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.roles import Perm
 from openaims.tenancy.selectors import members as org_members
@@ -178,27 +181,58 @@ def system_similar_view(request):
 # --- One system -------------------------------------------------------------------------------------
 
 
+SYSTEM_TABS = ["overview", "parts", "controls"]  # then panels.tabs() (risks, assessments), then "history"
+TAB_LABELS = {"overview": "Overview", "parts": "Parts", "controls": "Controls", "history": "History", **panels.TABS}
+
+
+def system_tab_url(slug: str, pk: int, tab: str) -> str:
+    return reverse("inventory:system" if tab == "overview" else f"inventory:system_{tab}", args=[slug, pk])
+
+
+def _tab_context(request, tenant, system, tab: str) -> dict:
+    """What one tab shows: only its own panels are built, so a tab costs the queries of what it shows."""
+    if tab == "overview":
+        return {
+            "classification_panel": classification_panel(tenant, system),
+            "lifecycle_panel": lifecycle_panel(tenant, system),
+            "card_panel": card.card_panel(tenant, system),
+            "extra_panels": panels.build_all(tenant, system, tab="overview"),
+        }
+    if tab == "parts":
+        return {"parts_panel": part_selectors.parts_panel(tenant, system)}
+    if tab == "controls":
+        return {"controls_panel": part_selectors.controls_panel(tenant, system)}
+    if tab == "history":
+        return history_context(request, tenant, "inventory.aisystem", str(system.pk))
+    return {"extra_panels": panels.build_all(tenant, system, tab=tab)}
+
+
 @tenant_view(Perm.READ)
 @require_GET
-def system_view(request, pk: int):
-    """One system: its register entry, then the classification, life cycle, parts, controls and card panels."""
+def system_view(request, pk: int, tab: str = "overview"):
+    """One system as tabs, each its own URL: overview (register entry, classification, life cycle, card), parts,
+    controls, the tabs other apps fill (risks, assessments) and history. htmx gets the tab region only."""
     tenant = request.tenant
     system = get_system_for_tenant(tenant, pk)
+    keys = [*SYSTEM_TABS, *panels.tabs(), "history"]
+    if tab not in keys:
+        raise Http404("No such tab")
+    slug = tenant.organization.slug
     context = {
         "system": system,
         "labels": term_labels(system),
         "first_stage": lifecycle().keys[0],
         "can_write": tenant.can(Perm.WRITE),
-        "classification_panel": classification_panel(tenant, system),
-        "lifecycle_panel": lifecycle_panel(tenant, system),
-        "parts_panel": part_selectors.parts_panel(tenant, system),
-        "controls_panel": part_selectors.controls_panel(tenant, system),
-        "card_panel": card.card_panel(tenant, system),
-        "extra_panels": panels.build_all(tenant, system),
+        "tab": tab,
+        "tabs": tab_list(tab, [(key, TAB_LABELS[key], system_tab_url(slug, system.pk, key), None) for key in keys]),
         "object_type": "inventory.aisystem",
         "object_id": system.pk,
+        **_tab_context(request, tenant, system, tab),
     }
-    return render(request, "inventory/system_detail.html", context)
+    template = "inventory/_system_tabs.html" if is_htmx(request) else "inventory/system_detail.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # one URL, two bodies: caches must keep them apart
+    return response
 
 
 @tenant_view(Perm.WRITE)
@@ -255,6 +289,10 @@ urlpatterns = [
     path("o/<slug:org>/systems/new/", system_create_view, name="system_create"),
     path("o/<slug:org>/systems/similar/", system_similar_view, name="system_similar"),
     path("o/<slug:org>/systems/<int:pk>/", system_view, name="system"),
+    *[
+        path(f"o/<slug:org>/systems/<int:pk>/{tab}/", system_view, {"tab": tab}, name=f"system_{tab}")
+        for tab in ["parts", "controls", *panels.TABS, "history"]
+    ],
     path("o/<slug:org>/systems/<int:pk>/edit/", system_edit_view, name="system_edit"),
     path("o/<slug:org>/systems/<int:pk>/delete/", system_delete_view, name="system_delete"),
 ]
