@@ -95,6 +95,10 @@ def export_jsonl(events: AuditEventQuerySet) -> Iterator[str]:
         yield json.dumps(event_dict(event), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
+def recent_events(organization: Organization, limit: int = 10) -> list[AuditEvent]:
+    return list(AuditEvent.objects.for_organization(organization).order_by("-seq")[:limit])
+
+
 def distinct_values(organization: Organization, field: str) -> list[str]:
     return list(
         AuditEvent.objects.for_organization(organization).order_by(field).values_list(field, flat=True).distinct()

@@ -14,13 +14,13 @@ from openaims.impact.access import get_assessment_for_tenant, get_impact_for_ten
 from openaims.impact.catalog import impact_catalog
 from openaims.impact.forms import ApproveForm, CreateForm, ImpactAddForm, ImpactForm, ReturnForm
 from openaims.impact.models import Impact, ImpactAssessment, Status, Trigger
-from openaims.inventory.models import AISystem
+from openaims.inventory.selectors import systems_without
 from openaims.lib import pdf
 from openaims.lib.concurrency import StaleEdit, add_revision, take_revision
 from openaims.lib.errors import ServiceError
 from openaims.lib.forms import add_service_error
 from openaims.lib.pagination import paginate, query_without_page
-from openaims.risk.models import Risk, RiskStatus, RiskSystem
+from openaims.risk.selectors import open_risks_system_first
 from openaims.tenancy.access import tenant_view
 from openaims.tenancy.roles import Perm
 
@@ -52,7 +52,7 @@ def list_view(request):
 
 def _unassessed_systems(org):
     assessed = ImpactAssessment.objects.filter(organization=org).values("system_id")
-    return list(AISystem.objects.filter(organization=org).exclude(pk__in=assessed).order_by("number"))
+    return systems_without(org, assessed)
 
 
 @tenant_view(Perm.WRITE)
@@ -199,16 +199,7 @@ def _impact_values(form) -> dict:
 
 def _open_risks(assessment):
     """The organization's open risks, the system's first: the choices for linking a harm (one query)."""
-    from django.db.models import Exists, OuterRef
-
-    names_system = RiskSystem.objects.filter(risk=OuterRef("pk"), system_id=assessment.system_id)
-    return list(
-        Risk.objects.filter(organization_id=assessment.organization_id)
-        .exclude(status=RiskStatus.CLOSED)
-        .annotate(own=Exists(names_system))
-        .only("pk", "number", "title")
-        .order_by("-own", "number")[:500]
-    )
+    return open_risks_system_first(assessment.organization_id, assessment.system_id)
 
 
 @tenant_view(Perm.WRITE)

@@ -201,6 +201,16 @@ def term_labels(system: AISystem) -> dict[str, str]:
     }
 
 
+def systems_by_number(organization, numbers: list[int]) -> dict[int, AISystem]:
+    """The organization's AI systems among `numbers` (AIS-n), by number; numbers that name none are left out."""
+    return {s.number: s for s in AISystem.objects.filter(organization=organization, number__in=numbers)}
+
+
+def systems_without(organization, excluded: QuerySet) -> list[AISystem]:
+    """The organization's AI systems whose primary key is not in `excluded` (a values("system_id") subquery)."""
+    return list(AISystem.objects.filter(organization=organization).exclude(pk__in=excluded).order_by("number"))
+
+
 def systems_for_picker(organization) -> QuerySet:
     """The organization's AI systems, number and name only, for a choice list."""
     return AISystem.objects.filter(organization=organization).only("pk", "number", "name").order_by("number")

@@ -640,6 +640,18 @@ def catalog_nodes(kind: str) -> list:
     )
 
 
+def open_risks_system_first(organization_id: int, system_id: int, limit: int = 500) -> list[Risk]:
+    """The organization's open risks, those naming the system first (one query): the choices for linking a harm."""
+    names_system = RiskSystem.objects.filter(risk=OuterRef("pk"), system_id=system_id)
+    return list(
+        Risk.objects.filter(organization_id=organization_id)
+        .exclude(status=RiskStatus.CLOSED)
+        .annotate(own=Exists(names_system))
+        .only("pk", "number", "title")
+        .order_by("-own", "number")[:limit]
+    )
+
+
 def control_treatments(organization, control=None) -> list[tuple[int, str]]:
     """(control id, risk title) for every control a risk treatment selects: the SoA's "Risk treatment" reasons.
     With `control`, that control's only (one control's page reads one SoA row)."""

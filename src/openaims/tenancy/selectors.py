@@ -16,6 +16,11 @@ def memberships(organization: Organization) -> QuerySet[Membership]:
     return Membership.objects.filter(organization=organization).select_related("user").order_by("user__username")
 
 
+def memberships_of(user: User) -> list[Membership]:
+    """The organizations a person belongs to, as memberships with their organization (one query)."""
+    return list(Membership.objects.for_user(user).select_related("organization"))
+
+
 def members(organization: Organization) -> list[User]:
     """The organization's members (users), by username, in one query: owner choices, filters, display names."""
     return [m.user for m in memberships(organization)]

@@ -3,17 +3,17 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from openaims.audittrail.models import AuditEvent
+from openaims.audittrail.selectors import recent_events
 from openaims.tenancy.access import tenant_view
-from openaims.tenancy.models import Membership
 from openaims.tenancy.roles import Perm
+from openaims.tenancy.selectors import memberships_of
 from openaims.web import tiles
 
 
 @login_required
 def home_view(request):
     """Send the user to the organization they used last, or let them pick or create one."""
-    memberships = list(Membership.objects.for_user(request.user).select_related("organization"))
+    memberships = memberships_of(request.user)
     last = request.session.get("aims_org")
     for membership in memberships:
         if membership.organization.slug == last:
@@ -29,7 +29,7 @@ def dashboard_view(request):
     tenant = request.tenant
     recent = []
     if tenant.can(Perm.AUDIT_LOG):
-        recent = list(AuditEvent.objects.for_organization(tenant.organization).order_by("-seq")[:10])
+        recent = recent_events(tenant.organization)
     return render(request, "web/dashboard.html", {"tiles": tiles.build_all(tenant), "recent": recent})
 
 

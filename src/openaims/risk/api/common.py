@@ -7,6 +7,7 @@ from django.http import Http404
 
 from openaims.catalog.models import CatalogNode
 from openaims.inventory.models import AISystem
+from openaims.inventory.selectors import systems_by_number
 from openaims.lib.errors import ServiceError
 from openaims.risk import selectors, services
 from openaims.risk.api.schemas import RegisterQuery
@@ -25,7 +26,7 @@ from openaims.tenancy.selectors import member_by_username
 
 def _systems(tenant: Tenant, numbers: list[int]) -> list[AISystem]:
     numbers = list(dict.fromkeys(numbers))
-    found = {s.number: s for s in AISystem.objects.filter(organization=tenant.organization, number__in=numbers)}
+    found = systems_by_number(tenant.organization, numbers)
     missing = [n for n in numbers if n not in found]
     if missing:
         raise ServiceError(f"no AI system AIS-{missing[0]} in this organization", field="systems")
