@@ -64,9 +64,10 @@ def test_an_unknown_username_takes_as_long_as_a_wrong_password(cast, client, set
     unknown = median_seconds(client, "nobody-at-all")
     unknown_email = median_seconds(client, "nobody@example.org")
 
-    # Before: the hasher ran only for existing accounts (9 ms against 227 ms in production).
-    assert 0.6 < unknown / known < 1.6, (known, unknown)
-    assert 0.6 < unknown_email / known < 1.6, (known, unknown_email)
+    # Before: the hasher ran only for existing accounts (9 ms against 227 ms in production; a ratio near 0.1
+    # with this hasher). The bounds leave room for a second xdist worker sharing the two cores.
+    assert 0.4 < unknown / known < 2.5, (known, unknown)
+    assert 0.4 < unknown_email / known < 2.5, (known, unknown_email)
 
 
 def parallel_wrong_passwords(count: int, remote_addr: str = "203.0.113.5") -> list[int]:

@@ -60,10 +60,8 @@ def user_create(
     return user
 
 
-def password_change(*, user: User, old_password: str, new_password: str) -> None:
-    """A person changes their own password: account-level, so the actor is the user, not a Tenant."""
-    if not user.check_password(old_password):
-        raise ServiceError("your current password is not correct", field="old_password")
+def _set_password(*, actor: User | None, user: User, new_password: str, action: str) -> None:
+    """Validate and set a password, audited; the hash itself never enters the trail, only that it changed."""
     try:
         password_validation.validate_password(new_password, user)
     except ValidationError as exc:
@@ -71,8 +69,14 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])
-        # The hash itself never enters the trail; only that it changed.
-        record_event(actor=user, organization=None, obj=user, action="password_change")
+        record_event(actor=actor, organization=None, obj=user, action=action)
+
+
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """A person changes their own password: account-level, so the actor is the user, not a Tenant."""
+    if not user.check_password(old_password):
+        raise ServiceError("your current password is not correct", field="old_password")
+    _set_password(actor=user, user=user, new_password=new_password, action="password_change")
 
 
 def login_authenticate(*, request: HttpRequest | None, identifier: str, password: str, ip_address: str | None) -> User:
@@ -125,11 +129,4 @@ def password_reset_complete(*, actor: User | None, user: User, new_password: str
 
     `actor` is the user following an e-mailed link (they proved they hold the mailbox), None for an operator.
     """
-    try:
-        password_validation.validate_password(new_password, user)
-    except ValidationError as exc:
-        raise ServiceError(" ".join(exc.messages), field="new_password") from None
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        record_event(actor=actor, organization=None, obj=user, action="password_reset")
+    _set_password(actor=actor, user=user, new_password=new_password, action="password_reset")
